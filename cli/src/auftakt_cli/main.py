@@ -1,0 +1,109 @@
+"""The `auftakt` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .secrets import fresh_secrets
+from .stack import SERVICES, Stack, service_env
+
+app = typer.Typer(help="Auftakt: lead management and marketing automation.", no_args_is_help=True)
+outbox_app = typer.Typer(help="The transactional outbox of a service.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+DataDir = Annotated[
+    Path, typer.Option(envvar="AUFTAKT_DATA_DIR", help="Where embedded data and secrets live.")
+]
+
+
+@app.command()
+def run(
+    data_dir: DataDir = Path(".auftakt"),
+    pg_port: Annotated[int, typer.Option(envvar="AUFTAKT_EMBEDDED_PG_PORT")] = 15432,
+    nats_port: Annotated[int, typer.Option(envvar="AUFTAKT_EMBEDDED_NATS_PORT")] = 14222,
+) -> None:
+    """Start PostgreSQL, NATS and every service; Ctrl-C stops them all. Data is kept."""
+    stack = Stack(data_dir=data_dir.resolve(), pg_port=pg_port, nats_port=nats_port,
+                  echo=lambda line: typer.echo(line))
+    signal.signal(signal.SIGINT, stack.request_stop)
+    signal.signal(signal.SIGTERM, stack.request_stop)
+    env = service_env(stack.data_dir)
+    code = 1
+    try:
+        stack.start_servers(env)
+        stack.migrate(env)
+        stack.start_services(env)
+        port = env.get("AUFTAKT_CAPTURE_PORT", "8000")
+        typer.echo(
+            f"\nAuftakt is running. capture: http://127.0.0.1:{port}  "
+            f"(API docs: http://127.0.0.1:{port}/docs). Ctrl-C stops everything.\n"
+        )
+        code = stack.wait()
+    finally:
+        stack.stop()
+    raise typer.Exit(code)
+
+
+@app.command()
+def migrate(data_dir: DataDir = Path(".auftakt")) -> None:
+    """Run every service's migrations against AUFTAKT_DATABASE_URL."""
+    if "AUFTAKT_DATABASE_URL" not in os.environ:
+        raise typer.BadParameter("set AUFTAKT_DATABASE_URL (or use `auftakt run`)")
+    env = service_env(data_dir.resolve())
+    for name, package in SERVICES.items():
+        if subprocess.run([sys.executable, "-m", package, "migrate"], env=env).returncode:
+            raise typer.Exit(f"{name}: migrations failed")  # type: ignore[arg-type]
+        typer.echo(f"{name}: migrated")
+
+
+@app.command()
+def keys() -> None:
+    """Print fresh secrets for a production environment file."""
+    for name, value in fresh_secrets().items():
+        typer.echo(f"{name}={value}")
+
+
+@outbox_app.command("republish")
+def outbox_republish(
+    service: Annotated[str, typer.Option(help=f"One of: {', '.join(SERVICES)}")],
+    since: Annotated[datetime, typer.Option(help="Start (ISO 8601, UTC if no offset)")],
+    until: Annotated[datetime, typer.Option(help="End, exclusive")],
+) -> None:
+    """Publish a time range of a service's events again, e.g. after a broker lost data.
+    Harmless to consumers: JetStream deduplicates by event id and their inboxes skip repeats."""
+    from auftakt_common.db import create_engine, schema_metadata
+    from auftakt_common.outbox import outbox_table, republish
+
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; one of: {', '.join(SERVICES)}")
+    if until <= since:
+        raise typer.BadParameter("--until must be after --since")
+    url = os.environ.get("AUFTAKT_DATABASE_URL")
+    if not url:
+        raise typer.BadParameter("set AUFTAKT_DATABASE_URL")
+
+    async def go() -> int:
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            table = outbox_table(schema_metadata(service))
+            return await republish(engine, table, _utc(since), _utc(until))
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(go())
+    typer.echo(f"{service}: {count} events marked for re-publishing; the relay sends them now")
+
+
+def _utc(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,127 @@
+"""The embedded stack: PostgreSQL and NATS from their wheels, then every service, with
+their logs interleaved; stopped in reverse order on Ctrl-C. Data stays in the data folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auftakt_common.embedded import EmbeddedNats, EmbeddedPostgres
+
+from .secrets import load_or_create_secrets
+
+__all__ = ["SERVICES", "Stack", "service_env"]
+
+# service name → its package; run as `python -m <package> serve|migrate`. Services are
+# started as processes, never imported: the CLI knows only their names.
+SERVICES: dict[str, str] = {"capture": "auftakt_capture"}
+_COLOURS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[31m"]
+_RESET = "\033[0m"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def service_env(data_dir: Path) -> dict[str, str]:
+    """The environment services run with: ours, plus the data folder's generated secrets
+    for any secret not set explicitly."""
+    env = dict(os.environ)
+    for name, value in load_or_create_secrets(data_dir / "secrets.env").items():
+        env.setdefault(name, value)
+    env.setdefault("AUFTAKT_ENV", "development")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+@dataclass
+class Stack:
+    data_dir: Path
+    pg_port: int
+    nats_port: int
+    echo: Callable[[str], None] = print
+    _postgres: EmbeddedPostgres | None = None
+    _nats: EmbeddedNats | None = None
+    _services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def start_servers(self, env: dict[str, str]) -> None:
+        """Embedded PostgreSQL and NATS, unless the environment points at external ones."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if "AUFTAKT_DATABASE_URL" not in os.environ:
+            if not _port_free(self.pg_port):
+                raise SystemExit(f"port {self.pg_port} is taken; set AUFTAKT_EMBEDDED_PG_PORT")
+            self._postgres = EmbeddedPostgres(self.data_dir / "postgres", self.pg_port)
+            env["AUFTAKT_DATABASE_URL"] = self._postgres.start()
+            self.echo(f"postgres | embedded PostgreSQL on 127.0.0.1:{self.pg_port}")
+        if "AUFTAKT_NATS_URL" not in os.environ:
+            if not _port_free(self.nats_port):
+                raise SystemExit(f"port {self.nats_port} is taken; set AUFTAKT_EMBEDDED_NATS_PORT")
+            self._nats = EmbeddedNats(self.data_dir / "nats", self.nats_port)
+            env["AUFTAKT_NATS_URL"] = self._nats.start()
+            self.echo(f"nats     | embedded NATS (JetStream) on 127.0.0.1:{self.nats_port}")
+
+    def migrate(self, env: dict[str, str]) -> None:
+        for name, package in SERVICES.items():
+            result = subprocess.run([sys.executable, "-m", package, "migrate"], env=env)
+            if result.returncode != 0:
+                raise SystemExit(f"{name}: migrations failed (exit {result.returncode})")
+            self.echo(f"{name:<8} | migrated")
+
+    def start_services(self, env: dict[str, str]) -> None:
+        width = max(len(name) for name in SERVICES)
+        for index, (name, package) in enumerate(SERVICES.items()):
+            process = subprocess.Popen(
+                [sys.executable, "-m", package, "serve"],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                start_new_session=True,  # we stop services ourselves, before the servers
+            )
+            self._services[name] = process
+            prefix = f"{_COLOURS[index % len(_COLOURS)]}{name:<{width}}{_RESET} | "
+            threading.Thread(
+                target=self._relay_output, args=(process, prefix), daemon=True
+            ).start()
+
+    def _relay_output(self, process: subprocess.Popen[bytes], prefix: str) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(prefix + line.decode(errors="replace"))
+            sys.stdout.flush()
+
+    def wait(self) -> int:
+        """Until Ctrl-C (0) or a service dies on its own (1)."""
+        while not self._stopping.is_set():
+            for name, process in self._services.items():
+                if process.poll() is not None:
+                    self.echo(f"{name} exited with {process.returncode}; stopping")
+                    return 1
+            self._stopping.wait(0.5)
+        return 0
+
+    def request_stop(self, *_: object) -> None:
+        self._stopping.set()
+
+    def stop(self) -> None:
+        for process in self._services.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 20
+        for process in self._services.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self._nats is not None:
+            self._nats.stop()
+        if self._postgres is not None:
+            self._postgres.stop()
+        self.echo("stopped")

@@ -1,0 +1,1 @@
+"""Shared contracts and infrastructure glue for Auftakt's services (never business rules)."""

@@ -1,0 +1,53 @@
+"""Database wiring: async engine and sessions (SQLAlchemy 2 + psycopg 3), and what failure looks like."""
+
+from __future__ import annotations
+
+import sqlalchemy.exc
+from psycopg import OperationalError as PsycopgOperationalError
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "create_engine",
+    "create_sessionmaker",
+    "is_database_unavailable",
+    "schema_metadata",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def schema_metadata(schema: str) -> MetaData:
+    """The metadata for one service's schema, with our constraint naming convention."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def create_engine(url: str, *, pool_size: int = 10, application_name: str = "auftakt") -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 3, "application_name": application_name},
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """True when the error means PostgreSQL cannot be reached, not that a query was wrong."""
+    if isinstance(exc, sqlalchemy.exc.TimeoutError | PsycopgOperationalError | ConnectionError | OSError):
+        return True
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(exc.orig, PsycopgOperationalError)
+    return False

@@ -1,0 +1,158 @@
+"""Every event Auftakt publishes: one frozen pydantic model each, with its subject.
+
+Events evolve additively: new fields are optional, none is renamed or reused; a breaking
+change is a new event. Personal data travels only as ciphertext (`Sealed`: base64 of a
+vault ciphertext bound to the lead and field).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ALL_EVENTS",
+    "ActivityRecorded",
+    "Attribution",
+    "CompanyInfo",
+    "EncryptedContact",
+    "Event",
+    "EventDetails",
+    "LeadCreated",
+    "LeadMagnetDownloaded",
+    "LeadSnapshot",
+    "LeadUpdated",
+    "Sealed",
+    "event_for_subject",
+    "utc_now",
+]
+
+Sealed = str
+"""A vault ciphertext as URL-safe base64; opens only with the lead's data key."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Event(_Frozen):
+    """What every event carries. `event_id` doubles as the JetStream `Nats-Msg-Id`."""
+
+    subject: ClassVar[str]
+    schema_version: int = 1
+    event_id: UUID = Field(default_factory=uuid4)
+    occurred_at: datetime = Field(default_factory=utc_now)
+
+
+class EncryptedContact(_Frozen):
+    email: Sealed
+    first_name: Sealed | None = None
+    last_name: Sealed | None = None
+    phone: Sealed | None = None
+
+
+class CompanyInfo(_Frozen):
+    name: str | None = None
+    size: str | None = None
+    industry: str | None = None
+    domain: str | None = None
+
+
+class EventDetails(_Frozen):
+    """The customer's event (Weihnachtsfeier, Sommerfest …), not a message event."""
+
+    type: str | None = None
+    date: dt.date | None = None
+    guest_count: int | None = None
+    budget_min: int | None = None
+    budget_max: int | None = None
+    location: str | None = None
+
+
+class Attribution(_Frozen):
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+    referrer: str | None = None
+    landing_page: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_content: str | None = None
+    utm_term: str | None = None
+
+
+class LeadSnapshot(_Frozen):
+    """A lead's current state, as projections need it."""
+
+    contact: EncryptedContact
+    company: CompanyInfo
+    event: EventDetails
+    first_touch: Attribution
+    consent_marketing: bool
+    created_at: datetime
+
+
+class LeadCreated(Event):
+    subject: ClassVar[str] = "lead.created"
+    lead_id: UUID
+    lead: LeadSnapshot
+    visitor_id: str | None = None
+
+
+class LeadUpdated(Event):
+    """A known address submitted again: empty fields filled, the new touch recorded."""
+
+    subject: ClassVar[str] = "lead.updated"
+    lead_id: UUID
+    lead: LeadSnapshot
+    changed_fields: list[str]
+    touch: Attribution
+    visitor_id: str | None = None
+
+
+class LeadMagnetDownloaded(Event):
+    subject: ClassVar[str] = "lead.magnet_downloaded"
+    lead_id: UUID
+    download_id: UUID
+    magnet_type: str
+    magnet_name: str | None = None
+    quiz_results: dict[str, Any] | None = None
+
+
+class ActivityRecorded(Event):
+    """One thing a visitor or lead did. Anonymous until `lead_id` is known; when a visitor
+    becomes a lead, its earlier activities are recorded again with `lead_id` set and
+    `attributed_later` true (same `activity_id`)."""
+
+    subject: ClassVar[str] = "activity.recorded"
+    activity_id: UUID
+    lead_id: UUID | None = None
+    visitor_id: str | None = None
+    activity_type: str
+    page_url: str | None = None
+    target: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+    attributed_later: bool = False
+
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    LeadCreated,
+    LeadUpdated,
+    LeadMagnetDownloaded,
+    ActivityRecorded,
+)
+
+_BY_SUBJECT = {event.subject: event for event in ALL_EVENTS}
+
+
+def event_for_subject(subject: str) -> type[Event]:
+    return _BY_SUBJECT[subject]

@@ -1,0 +1,309 @@
+"""The transactional outbox: events written with the state change, published by a relay.
+
+A service adds its events to its own `outbox` table in the transaction that changes its
+state. The relay (one per service process; replicas share rows with SKIP LOCKED) is woken
+by LISTEN/NOTIFY, publishes a batch with acks in flight and `Nats-Msg-Id` = event id, and
+marks the rows published in the same transaction that claimed them. If NATS is down the
+batch rolls back and is retried with back-off; nothing is lost, and a retried batch is
+deduplicated by JetStream. Published rows are kept for a retention window so a time range
+can be re-published after a broker loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+from datetime import datetime, timedelta
+
+import psycopg
+import structlog
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import PubAck
+from sqlalchemy import (
+    Row,
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
+
+from .events import Event
+from .messaging import CORRELATION_HEADER, MSG_ID_HEADER, connect_nats
+from .streams import ensure_streams
+
+__all__ = ["OutboxRelay", "add_events", "notify_channel", "outbox_table", "republish"]
+
+_log = structlog.get_logger("auftakt.outbox")
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The `outbox` table in a service's schema (created by `messaging_ddl`)."""
+    published_at = Column("published_at", DateTime(timezone=True))
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", PgUUID(as_uuid=True), nullable=False, unique=True),
+        Column("subject", String(200), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("headers", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        published_at,
+        Index("ix_outbox_unpublished", "id", postgresql_where=published_at.is_(None)),
+        Index("ix_outbox_created_at", "created_at"),
+    )
+
+
+def notify_channel(schema: str) -> str:
+    return f"auftakt_outbox_{schema}"
+
+
+async def add_events(
+    session: AsyncSession | AsyncConnection,
+    outbox: Table,
+    events: Sequence[Event],
+    *,
+    correlation_id: str | None = None,
+) -> None:
+    """Write events to the outbox in the caller's transaction."""
+    if not events:
+        return
+    headers = {CORRELATION_HEADER: correlation_id} if correlation_id else {}
+    await session.execute(
+        insert(outbox),
+        [
+            {
+                "event_id": event.event_id,
+                "subject": event.subject,
+                "payload": event.model_dump_json().encode(),
+                "headers": headers,
+            }
+            for event in events
+        ],
+    )
+
+
+async def republish(engine: AsyncEngine, outbox: Table, since: datetime, until: datetime) -> int:
+    """Mark a time range of already published events for publishing again (after a broker
+    loss). Consumers' inboxes make the repeats harmless."""
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            update(outbox)
+            .where(outbox.c.created_at >= since, outbox.c.created_at < until)
+            .where(outbox.c.published_at.is_not(None))
+            .values(published_at=None)
+        )
+        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": _channel(outbox)})
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _channel(outbox: Table) -> str:
+    assert outbox.schema is not None
+    return notify_channel(outbox.schema)
+
+
+def _libpq_url(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class _PublishFailed(Exception):
+    pass
+
+
+class OutboxRelay:
+    """Publishes a service's outbox to JetStream until cancelled."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        outbox: Table,
+        database_url: str,
+        nats_url: str,
+        name: str,
+        batch_size: int = 500,
+        stream_replicas: int = 1,
+        retention: timedelta = timedelta(days=7),
+        poll_interval: float = 5.0,
+        ack_timeout: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._outbox = outbox
+        self._database_url = _libpq_url(database_url)
+        self._nats_url = nats_url
+        self._name = name
+        self._batch_size = batch_size
+        self._stream_replicas = stream_replicas
+        self._retention = retention
+        self._poll_interval = poll_interval
+        self._ack_timeout = ack_timeout
+        self._wake = asyncio.Event()
+        self._nc: Client | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen(), name=f"{self._name}-outbox-listen")
+        try:
+            self._nc = await self._connect()
+            last_purge = datetime.min
+            while True:
+                self._wake.clear()
+                published = await self._publish_with_retry()
+                if published >= self._batch_size:
+                    continue
+                if (datetime.now() - last_purge) > timedelta(hours=1):
+                    await self._purge_published()
+                    last_purge = datetime.now()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+            if self._nc is not None:
+                await self._nc.close()
+
+    async def _connect(self) -> Client:
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential_jitter(multiplier=0.2, max=5),
+            before_sleep=self._log_retry("nats connect failed"),
+            reraise=True,
+        ):
+            with attempt:
+                return await self._connect_once()
+        raise AssertionError("unreachable")
+
+    async def _connect_once(self) -> Client:
+        # nats-py leaks its socket when cancelled mid-handshake, so a stop during connect
+        # lets the (2 s bounded) attempt finish and closes what it opened.
+        async def connect() -> Client:
+            nc = await connect_nats(self._nats_url, name=f"{self._name}-outbox")
+            try:
+                await ensure_streams(nc.jetstream(), self._stream_replicas)
+            except BaseException:
+                await nc.close()
+                raise
+            return nc
+
+        attempt = asyncio.ensure_future(connect())
+        try:
+            return await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await (await asyncio.wait_for(attempt, 5)).close()
+            raise
+
+    def _log_retry(self, message: str):  # type: ignore[no-untyped-def]
+        def log(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            _log.warning(message, relay=self._name, attempt=state.attempt_number, error=repr(error))
+
+        return log
+
+    async def _publish_with_retry(self) -> int:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type((_PublishFailed, OSError)),
+            wait=wait_exponential_jitter(multiplier=0.2, max=5),
+            before_sleep=self._log_retry("outbox publish failed, retrying"),
+            reraise=True,
+        ):
+            with attempt:
+                return await self.publish_pending()
+        raise AssertionError("unreachable")
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; the number published."""
+        assert self._nc is not None, "run() connects first"
+        outbox = self._outbox
+        js = self._nc.jetstream()
+        try:
+            async with self._engine.begin() as conn:
+                rows = (
+                    await conn.execute(
+                        select(outbox.c.id, outbox.c.event_id, outbox.c.subject, outbox.c.payload,
+                               outbox.c.headers)
+                        .where(outbox.c.published_at.is_(None))
+                        .order_by(outbox.c.id)
+                        .limit(self._batch_size)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).all()
+                if not rows:
+                    return 0
+                await self._publish_rows(js, rows)
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_([row.id for row in rows]))
+                    .values(published_at=func.now())
+                )
+        except _PublishFailed:
+            raise
+        except Exception as exc:
+            raise _PublishFailed(repr(exc)) from exc
+        _log.debug("outbox published", relay=self._name, count=len(rows))
+        return len(rows)
+
+    async def _publish_rows(self, js: JetStreamContext, rows: Sequence[Row[Any]]) -> None:
+        """Publish with acks in flight; all acknowledged, or `_PublishFailed`."""
+        futures: list[asyncio.Future[PubAck]] = []
+        try:
+            for row in rows:
+                headers = {**row.headers, MSG_ID_HEADER: str(row.event_id)}
+                futures.append(await js.publish_async(row.subject, row.payload, headers=headers))
+            done, pending = await asyncio.wait(futures, timeout=self._ack_timeout)
+            if pending:
+                raise _PublishFailed(f"{len(pending)} of {len(rows)} acks did not arrive")
+            for future in done:
+                future.result()  # raises the stream's error, if it refused one
+        except Exception as exc:
+            raise _PublishFailed(repr(exc)) from exc
+        finally:
+            for future in futures:
+                future.cancel()  # frees nats-py's in-flight slots; no-op once acknowledged
+
+    async def _purge_published(self) -> None:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(self._outbox).where(
+                    self._outbox.c.published_at.is_not(None),
+                    self._outbox.c.created_at < func.now() - self._retention,
+                )
+            )
+        if result.rowcount:  # type: ignore[attr-defined]
+            _log.info("outbox purged", relay=self._name, count=result.rowcount)  # type: ignore[attr-defined]
+
+    async def _listen(self) -> None:
+        channel = _channel(self._outbox)
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential_jitter(multiplier=0.5, max=10),
+            before_sleep=self._log_retry("outbox listener lost its connection"),
+        ):
+            with attempt:
+                async with await psycopg.AsyncConnection.connect(
+                    self._database_url, autocommit=True, connect_timeout=3
+                ) as conn:
+                    await conn.execute(f'LISTEN "{channel}"')
+                    self._wake.set()  # catch up on anything written while not listening
+                    async for _ in conn.notifies():
+                        self._wake.set()

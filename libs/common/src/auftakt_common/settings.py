@@ -1,0 +1,100 @@
+"""The settings every service shares, read once from `AUFTAKT_*` environment variables."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["BaseServiceSettings", "decode_key", "parse_master_keys"]
+
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "todo", "xxx"}
+
+
+def decode_key(value: str, *, name: str, length: int = 32) -> bytes:
+    """Decode a base64 key and insist on its length, naming the setting when it is wrong."""
+    if value.strip().lower() in _PLACEHOLDERS:
+        raise ValueError(f"{name} is a placeholder; generate one with `auftakt keys`")
+    try:
+        raw = base64.urlsafe_b64decode(value.strip() + "=" * (-len(value.strip()) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"{name} is not valid base64") from exc
+    if len(raw) != length:
+        raise ValueError(f"{name} must decode to {length} bytes, got {len(raw)}")
+    return raw
+
+
+def parse_master_keys(value: str) -> dict[str, bytes]:
+    """Parse `id1:key1,id2:key2` into key id → 32-byte key."""
+    keys: dict[str, bytes] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key_id, sep, encoded = item.partition(":")
+        if not sep or not key_id:
+            raise ValueError("AUFTAKT_MASTER_KEYS entries must look like `<key id>:<base64 key>`")
+        keys[key_id] = decode_key(encoded, name=f"AUFTAKT_MASTER_KEYS[{key_id}]")
+    if not keys:
+        raise ValueError("AUFTAKT_MASTER_KEYS is empty; generate one with `auftakt keys`")
+    return keys
+
+
+class BaseServiceSettings(BaseSettings):
+    """Settings common to every service; each service subclasses this with its own."""
+
+    model_config = SettingsConfigDict(env_prefix="AUFTAKT_", extra="ignore", frozen=True)
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/auftakt"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    nats_url: str = "nats://127.0.0.1:4222"
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    log_format: Literal["json", "console"] | None = None
+    log_level: str = "INFO"
+
+    master_keys: SecretStr = SecretStr("")
+    master_key_id: str | None = None
+    blind_index_key: SecretStr = SecretStr("")
+    signing_key: SecretStr = SecretStr("")
+
+    outbox_batch_size: int = Field(default=500, ge=1, le=5000)
+    outbox_retention_days: int = Field(default=7, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg3(cls, url: str) -> str:
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        return url
+
+    @model_validator(mode="after")
+    def _secrets_are_real(self) -> BaseServiceSettings:
+        keys = parse_master_keys(self.master_keys.get_secret_value())
+        if self.master_key_id is not None and self.master_key_id not in keys:
+            raise ValueError(f"AUFTAKT_MASTER_KEY_ID {self.master_key_id!r} is not in MASTER_KEYS")
+        decode_key(self.blind_index_key.get_secret_value(), name="AUFTAKT_BLIND_INDEX_KEY")
+        decode_key(self.signing_key.get_secret_value(), name="AUFTAKT_SIGNING_KEY")
+        return self
+
+    @property
+    def master_key_map(self) -> dict[str, bytes]:
+        return parse_master_keys(self.master_keys.get_secret_value())
+
+    @property
+    def active_master_key_id(self) -> str:
+        """The key that wraps new data keys: the named one, else the last listed."""
+        return self.master_key_id or list(self.master_key_map)[-1]
+
+    @property
+    def blind_index_key_bytes(self) -> bytes:
+        return decode_key(self.blind_index_key.get_secret_value(), name="AUFTAKT_BLIND_INDEX_KEY")
+
+    @property
+    def signing_key_bytes(self) -> bytes:
+        return decode_key(self.signing_key.get_secret_value(), name="AUFTAKT_SIGNING_KEY")
+
+    @property
+    def effective_log_format(self) -> Literal["json", "console"]:
+        return self.log_format or ("json" if self.env == "production" else "console")

@@ -1,0 +1,95 @@
+"""Where wrapped data keys live: the shared `vault` schema, readable by every service that shows PII."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Column, DateTime, LargeBinary, String, Table, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .db import schema_metadata
+from .vault import DataKey, Vault, WrappedKey
+
+__all__ = ["VAULT_SCHEMA", "data_keys", "vault_metadata", "KeyStore", "DataKeyShredded"]
+
+VAULT_SCHEMA = "vault"
+vault_metadata = schema_metadata(VAULT_SCHEMA)
+
+data_keys = Table(
+    "data_keys",
+    vault_metadata,
+    Column("lead_id", PgUUID(as_uuid=True), primary_key=True),
+    Column("master_key_id", String(64), nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("rotated_at", DateTime(timezone=True)),
+)
+
+
+class DataKeyShredded(Exception):
+    """The lead's data key was destroyed (erasure); its ciphertexts can no longer be read."""
+
+
+class KeyStore:
+    """Data keys for leads, stored wrapped; never commits (the caller's transaction does)."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    async def add(self, session: AsyncSession, lead_id: UUID, wrapped: WrappedKey) -> None:
+        """Store a new lead's wrapped key (made with `vault.new_data_key`)."""
+        await session.execute(
+            insert(data_keys).values(
+                lead_id=lead_id, master_key_id=wrapped.master_key_id, wrapped_key=wrapped.wrapped
+            )
+        )
+
+    async def get(self, session: AsyncSession, lead_id: UUID) -> DataKey:
+        found = await self.get_many(session, [lead_id])
+        if lead_id not in found:
+            raise DataKeyShredded(str(lead_id))
+        return found[lead_id]
+
+    async def get_many(self, session: AsyncSession, lead_ids: Iterable[UUID]) -> dict[UUID, DataKey]:
+        rows = await session.execute(
+            select(data_keys.c.lead_id, data_keys.c.master_key_id, data_keys.c.wrapped_key).where(
+                data_keys.c.lead_id.in_(list(lead_ids))
+            )
+        )
+        return {
+            row.lead_id: self.vault.unwrap(row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key))
+            for row in rows
+        }
+
+    async def shred(self, session: AsyncSession, lead_id: UUID) -> bool:
+        """Destroy the lead's data key (crypto-shredding). True if there was one."""
+        result = await session.execute(delete(data_keys).where(data_keys.c.lead_id == lead_id))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def rotate(self, session: AsyncSession, *, batch_size: int = 1000) -> int:
+        """Rewrap up to `batch_size` keys that are not under the active master key."""
+        active = self.vault.active_key_id
+        rows = (
+            await session.execute(
+                select(data_keys.c.lead_id, data_keys.c.master_key_id, data_keys.c.wrapped_key)
+                .where(data_keys.c.master_key_id != active)
+                .limit(batch_size)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        now = datetime.now().astimezone()
+        for row in rows:
+            rewrapped = self.vault.rewrap(row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key))
+            await session.execute(
+                data_keys.update()
+                .where(data_keys.c.lead_id == row.lead_id)
+                .values(
+                    master_key_id=rewrapped.master_key_id,
+                    wrapped_key=rewrapped.wrapped,
+                    rotated_at=now,
+                )
+            )
+        return len(rows)

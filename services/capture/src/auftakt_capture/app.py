@@ -1,0 +1,124 @@
+"""Composition root: settings → database, vault, outbox relay, routes, middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+import sqlalchemy.exc
+import structlog
+from auftakt_common.db import create_engine, create_sessionmaker, is_database_unavailable
+from auftakt_common.http import RequestContextMiddleware
+from auftakt_common.logging import configure_logging
+from auftakt_common.migrations import migrate_vault, run_migrations
+from auftakt_common.outbox import OutboxRelay
+from auftakt_common.tokens import LeadTokens
+from auftakt_common.vault import Vault
+from auftakt_common.vault_store import KeyStore
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from .context import Capture, RateLimits
+from .intake import Intake
+from .models import SCHEMA, outbox
+from .problems import problem
+from .routes import router
+from .settings import CaptureSettings
+
+__all__ = ["create_app", "create_app_from_env", "migrate"]
+
+_log = structlog.get_logger("auftakt.capture")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrate(settings: CaptureSettings) -> None:
+    migrate_vault(settings.database_url)
+    run_migrations(settings.database_url, MIGRATIONS, SCHEMA)
+
+
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    if is_database_unavailable(exc):
+        _log.warning("database unavailable", error=type(exc).__name__)
+        return problem(request, 503, "database unavailable, nothing was stored",
+                       headers={"Retry-After": "5"})
+    _log.exception("database error")
+    return problem(request, 500, "internal error")
+
+
+def _log_relay_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _log.error("outbox relay stopped", error=repr(task.exception()))
+
+
+def create_app(settings: CaptureSettings) -> FastAPI:
+    engine = create_engine(
+        settings.database_url, pool_size=settings.database_pool_size, application_name="capture"
+    )
+    vault = Vault(
+        settings.master_key_map, settings.active_master_key_id, settings.blind_index_key_bytes
+    )
+    relay = OutboxRelay(
+        engine=engine, outbox=outbox, database_url=settings.database_url,
+        nats_url=settings.nats_url, name="capture", batch_size=settings.outbox_batch_size,
+        stream_replicas=settings.stream_replicas,
+        retention=timedelta(days=settings.outbox_retention_days),
+    )
+    capture = Capture(
+        settings=settings,
+        sessionmaker=create_sessionmaker(engine),
+        intake=Intake(KeyStore(vault), LeadTokens(settings.signing_key_bytes, "lead")),
+        rate_limits=RateLimits(
+            {"lead": settings.capture_lead_rate_limit,
+             "activity": settings.capture_activity_rate_limit},
+            enabled=settings.capture_rate_limit_enabled,
+        ),
+        relay=relay,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        relay_task = asyncio.create_task(relay.run(), name="capture-outbox-relay")
+        relay_task.add_done_callback(_log_relay_end)
+        _log.info("capture started", allowed_origins=settings.capture_allowed_origins)
+        try:
+            yield
+        finally:
+            relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay_task
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Auftakt capture",
+        summary="The public front door: website leads and activity.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.capture = capture
+    app.include_router(router)
+    for error in (sqlalchemy.exc.SQLAlchemyError, psycopg.Error, OSError):
+        app.add_exception_handler(error, _on_database_error)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.capture_allowed_origins,
+        allow_methods=["POST"],
+        allow_headers=["Content-Type", "X-Correlation-ID"],
+        expose_headers=["X-Correlation-ID"],
+        max_age=600,
+    )
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.capture_trusted_proxies)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: each process reads the environment and logs alike."""
+    settings = CaptureSettings()
+    configure_logging(service="capture", fmt=settings.effective_log_format, level=settings.log_level)
+    return create_app(settings)

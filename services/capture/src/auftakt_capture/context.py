@@ -1,0 +1,46 @@
+"""What a request handler needs, built once in `app.py` and kept on `app.state.capture`."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from auftakt_common.outbox import OutboxRelay
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .intake import Intake
+from .settings import CaptureSettings
+
+__all__ = ["Capture", "RateLimits"]
+
+
+class RateLimits:
+    """Per-client moving-window limits, per process (each replica counts its own share)."""
+
+    def __init__(self, limits: dict[str, str], *, enabled: bool = True) -> None:
+        self._items: dict[str, RateLimitItem] = {scope: parse(rule) for scope, rule in limits.items()}
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._enabled = enabled
+
+    async def retry_after(self, scope: str, client: str) -> int | None:
+        """None if the request may pass, else the seconds until it may."""
+        if not self._enabled:
+            return None
+        item = self._items[scope]
+        if await self._limiter.hit(item, scope, client):
+            return None
+        stats = await self._limiter.get_window_stats(item, scope, client)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    settings: CaptureSettings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    intake: Intake
+    rate_limits: RateLimits
+    relay: OutboxRelay

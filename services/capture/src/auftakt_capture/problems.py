@@ -1,0 +1,129 @@
+"""Error answers: JSON for scripts, a short German page for people posting an HTML form.
+
+Every client error names the field it is about; nothing here ever shows a stack trace.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import ValidationError
+
+__all__ = ["FieldError", "field_errors", "is_html_form", "problem", "page"]
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+_LABELS = {
+    "email": "E-Mail-Adresse", "first_name": "Vorname", "last_name": "Nachname",
+    "phone": "Telefon", "company_name": "Firma", "company_size": "Firmengröße",
+    "company_industry": "Branche", "company_domain": "Website der Firma",
+    "event_type": "Art des Events", "event_date": "Datum des Events",
+    "guest_count": "Anzahl der Gäste", "budget_min": "Budget von", "budget_max": "Budget bis",
+    "location": "Ort", "quiz_results": "Quiz-Antworten", "thank_you_url": "Danke-Seite",
+    "consent_marketing": "Einwilligung", "lead_magnet": "Lead Magnet",
+}
+_GERMAN = {
+    "missing": "fehlt",
+    "value_error": "ist ungültig",
+    "string_too_long": "ist zu lang",
+    "string_pattern_mismatch": "hat ein ungültiges Format",
+    "literal_error": "hat keinen erlaubten Wert",
+    "int_parsing": "muss eine ganze Zahl sein",
+    "int_from_float": "muss eine ganze Zahl sein",
+    "greater_than_equal": "ist zu klein",
+    "less_than_equal": "ist zu groß",
+    "date_from_datetime_parsing": "muss ein Datum sein (JJJJ-MM-TT)",
+    "date_parsing": "muss ein Datum sein (JJJJ-MM-TT)",
+    "bool_parsing": "muss ja oder nein sein",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+    type: str = "value_error"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"field": self.field, "loc": ["body", *self.field.split(".")], "msg": self.message,
+                "type": self.type}
+
+    def in_german(self) -> str:
+        label = _LABELS.get(self.field.split(".")[-1], self.field)
+        return f"{label} {_GERMAN.get(self.type, 'ist ungültig')}"
+
+
+def _loc_to_field(loc: Sequence[int | str], prefix: str = "") -> str:
+    name = prefix
+    for part in loc:
+        name = f"{name}[{part}]" if isinstance(part, int) else (f"{name}.{part}" if name else part)
+    return name or "body"
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    return [
+        FieldError(
+            _loc_to_field(error["loc"], prefix),
+            error["msg"].removeprefix("Value error, "),
+            error["type"],
+        )
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def is_html_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in FORM_TYPES
+
+
+def page(title: str, body_html: str, status_code: int = 200,
+         headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    return HTMLResponse(
+        "<!doctype html><html lang=\"de\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{html.escape(title)}</title></head>"
+        "<body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;"
+        f"padding:0 1rem;line-height:1.5\"><h1>{html.escape(title)}</h1>{body_html}</body></html>",
+        status_code=status_code,
+        headers=dict(headers or {}),
+    )
+
+
+_GERMAN_TITLES = {
+    413: "Die Anfrage ist zu groß",
+    415: "Dieses Format wird nicht angenommen",
+    422: "Bitte prüfen Sie Ihre Angaben",
+    429: "Zu viele Anfragen",
+    503: "Gerade nicht erreichbar",
+}
+_GERMAN_HINTS = {
+    413: "Bitte kürzen Sie Ihre Angaben und senden Sie das Formular erneut.",
+    415: "Bitte senden Sie das Formular über die Website.",
+    429: "Bitte warten Sie einen Moment und versuchen Sie es dann erneut.",
+    503: "Ihre Angaben wurden nicht gespeichert. Bitte versuchen Sie es in einer Minute erneut.",
+}
+
+
+def problem(
+    request: Request,
+    status_code: int,
+    detail: str,
+    errors: Sequence[FieldError] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    if is_html_form(request):
+        items = "".join(f"<li>{html.escape(e.in_german())}</li>" for e in errors)
+        hint = _GERMAN_HINTS.get(status_code, "")
+        body = (f"<ul role=\"alert\">{items}</ul>" if items else "") + (
+            f"<p>{html.escape(hint)}</p>" if hint else ""
+        ) + "<p><a href=\"javascript:history.back()\">Zurück zum Formular</a></p>"
+        return page(_GERMAN_TITLES.get(status_code, "Fehler"), body, status_code, headers)
+    content: dict[str, Any] = {"detail": detail}
+    if errors:
+        content["errors"] = [error.as_json() for error in errors]
+    return JSONResponse(content, status_code=status_code, headers=dict(headers or {}))

@@ -1,0 +1,143 @@
+"""All SQL of the capture schema. Never commits: the caller's transaction does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import RowMapping, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import Activity, ConsentRecord, Lead, MagnetDownload, Submission, Visitor
+
+__all__ = [
+    "add_activities",
+    "add_consent",
+    "add_magnet_download",
+    "add_submission",
+    "attribute_visitor_activities",
+    "existing_lead_ids",
+    "get_lead_by_email_bidx",
+    "insert_lead",
+    "leads_of_visitors",
+    "ping",
+    "seen_visitors",
+    "update_lead",
+]
+
+_leads = Lead.__table__
+_visitors = Visitor.__table__
+_activities = Activity.__table__
+
+
+async def ping(session: AsyncSession) -> None:
+    await session.execute(text("SELECT 1"))
+
+
+async def get_lead_by_email_bidx(session: AsyncSession, email_bidx: bytes) -> RowMapping | None:
+    """The lead with this blind index, locked for the rest of the transaction."""
+    result = await session.execute(
+        select(_leads).where(_leads.c.email_bidx == email_bidx).with_for_update()
+    )
+    return result.mappings().first()
+
+
+async def insert_lead(session: AsyncSession, values: Mapping[str, Any]) -> RowMapping | None:
+    """Insert a new lead; None if another request created one with this address first."""
+    result = await session.execute(
+        pg_insert(_leads)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[_leads.c.email_bidx])
+        .returning(_leads)
+    )
+    return result.mappings().first()
+
+
+async def update_lead(session: AsyncSession, lead_id: UUID, values: Mapping[str, Any]) -> RowMapping:
+    result = await session.execute(
+        update(_leads)
+        .where(_leads.c.id == lead_id)
+        .values(
+            **values,
+            updated_at=func.now(),
+            submission_count=_leads.c.submission_count + 1,
+        )
+        .returning(_leads)
+    )
+    return result.mappings().one()
+
+
+async def add_submission(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(Submission), [values])
+
+
+async def add_consent(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(ConsentRecord), [values])
+
+
+async def add_magnet_download(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(MagnetDownload), [values])
+
+
+async def attribute_visitor_activities(
+    session: AsyncSession, visitor_id: str, lead_id: UUID, now: datetime
+) -> Sequence[RowMapping]:
+    """Link a visitor to its lead and hand the visitor's anonymous activities to the lead."""
+    await session.execute(
+        pg_insert(_visitors)
+        .values(visitor_id=visitor_id, lead_id=lead_id, first_seen_at=now, last_seen_at=now,
+                identified_at=now)
+        .on_conflict_do_update(
+            index_elements=[_visitors.c.visitor_id],
+            set_={"lead_id": lead_id, "last_seen_at": now, "identified_at": now},
+        )
+    )
+    result = await session.execute(
+        update(_activities)
+        .where(_activities.c.visitor_id == visitor_id, _activities.c.lead_id.is_(None))
+        .values(lead_id=lead_id)
+        .returning(_activities)
+    )
+    return result.mappings().all()
+
+
+async def existing_lead_ids(session: AsyncSession, lead_ids: Iterable[UUID]) -> set[UUID]:
+    ids = list(set(lead_ids))
+    if not ids:
+        return set()
+    result = await session.execute(select(_leads.c.id).where(_leads.c.id.in_(ids)))
+    return set(result.scalars())
+
+
+async def leads_of_visitors(session: AsyncSession, visitor_ids: Iterable[str]) -> dict[str, UUID]:
+    ids = list(set(visitor_ids))
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(_visitors.c.visitor_id, _visitors.c.lead_id).where(
+            _visitors.c.visitor_id.in_(ids), _visitors.c.lead_id.is_not(None)
+        )
+    )
+    return {row.visitor_id: row.lead_id for row in result}
+
+
+async def seen_visitors(session: AsyncSession, visitor_ids: Iterable[str], now: datetime) -> None:
+    ids = sorted(set(visitor_ids))  # sorted: concurrent batches lock rows in one order
+    if not ids:
+        return
+    statement = pg_insert(_visitors).values(
+        [{"visitor_id": v, "first_seen_at": now, "last_seen_at": now} for v in ids]
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[_visitors.c.visitor_id], set_={"last_seen_at": now}
+        )
+    )
+
+
+async def add_activities(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Activity), list(rows))

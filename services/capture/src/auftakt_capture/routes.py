@@ -1,0 +1,222 @@
+"""Capture's HTTP endpoints: leads, activities, health, and the German thank-you page."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from uuid import uuid4
+
+import structlog
+from auftakt_common.events import utc_now
+from auftakt_common.http import correlation_id_of
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from . import repository as repo
+from .context import Capture
+from .domain import is_allowed_redirect
+from .intake import InvalidField
+from .problems import FORM_TYPES, FieldError, field_errors, is_html_form, page, problem
+from .schemas import ActivityAccepted, ActivityBatch, ActivityCreate, LeadAccepted, LeadCreate
+
+__all__ = ["router"]
+
+_log = structlog.get_logger("auftakt.capture")
+
+router = APIRouter()
+
+
+def _capture(request: Request) -> Capture:
+    capture: Capture = request.app.state.capture
+    return capture
+
+
+CaptureDep = Annotated[Capture, Depends(_capture)]
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _BodyTooLarge
+    return bytes(body)
+
+
+async def _parse_form(request: Request, body: bytes) -> FormData:
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return await Request(request.scope, replay).form(max_files=0, max_fields=200)
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _rate_limited(request: Request, capture: Capture, scope: str) -> Response | None:
+    retry_after = await capture.rate_limits.retry_after(scope, _client_ip(request) or "unknown")
+    if retry_after is None:
+        return None
+    return problem(request, 429, "too many requests", headers={"Retry-After": str(retry_after)})
+
+
+def _too_large(request: Request, limit: int) -> Response:
+    return problem(request, 413, f"request body is larger than {limit} bytes")
+
+
+_LEAD_TYPES = ("application/json", *FORM_TYPES)
+_LEAD_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            content_type: {"schema": LeadCreate.model_json_schema()} for content_type in _LEAD_TYPES
+        },
+    }
+}
+
+
+@router.post(
+    "/v1/leads",
+    status_code=201,
+    response_model=LeadAccepted,
+    openapi_extra=_LEAD_BODY_DOC,
+    summary="Submit a lead (JSON, or a plain HTML form that is redirected to its thank-you page)",
+    responses={303: {"description": "HTML form: redirect to the thank-you page"},
+               413: {}, 415: {}, 422: {}, 429: {}, 503: {}},
+)
+async def create_lead(request: Request, capture: CaptureDep) -> Response:
+    if limited := await _rate_limited(request, capture, "lead"):
+        return limited
+    content_type = _content_type(request)
+    if content_type not in _LEAD_TYPES:
+        return problem(request, 415, f"send one of: {', '.join(_LEAD_TYPES)}")
+    limit = capture.settings.capture_max_lead_body_bytes
+    try:
+        body = await _read_body(request, limit)
+    except _BodyTooLarge:
+        return _too_large(request, limit)
+
+    data: Any
+    if content_type == "application/json":
+        try:
+            data = json.loads(body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return problem(request, 422, "invalid JSON", [FieldError("body", "is not valid JSON")])
+    else:
+        data = dict(await _parse_form(request, body))
+    if not isinstance(data, dict):
+        return problem(request, 422, "invalid lead", [FieldError("body", "must be an object")])
+    try:
+        submission = LeadCreate.model_validate(data)
+    except ValidationError as exc:
+        return problem(request, 422, "invalid lead", field_errors(exc))
+
+    origins = capture.settings.capture_allowed_origins
+    if submission.thank_you_url and not is_allowed_redirect(submission.thank_you_url, origins):
+        return problem(request, 422, "invalid lead", [
+            FieldError("thank_you_url", "must be an absolute URL on an allowed website origin")
+        ])
+
+    if submission.is_bot:
+        _log.info("honeypot filled, submission dropped", form_id=submission.form_id)
+        submission_id, lead_token = uuid4(), capture.intake.lead_token(uuid4())
+    else:
+        async with capture.sessionmaker.begin() as session:
+            submitted = await capture.intake.submit_lead(
+                session, submission, client_ip=_client_ip(request), now=utc_now(),
+                correlation_id=correlation_id_of(request.scope),
+            )
+        _log.info("lead submitted", lead_id=str(submitted.lead_id), outcome=submitted.outcome,
+                  changed=submitted.changed_fields)
+        submission_id, lead_token = submitted.submission_id, capture.intake.lead_token(submitted.lead_id)
+
+    if is_html_form(request):
+        target = submission.thank_you_url or str(request.url_for("thank_you"))
+        return RedirectResponse(target, status_code=303)
+    accepted = LeadAccepted(submission_id=submission_id, lead_token=lead_token)
+    return JSONResponse(accepted.model_dump(mode="json"), status_code=201)
+
+
+_ACTIVITY_TYPES = ("application/json", "text/plain")
+
+
+@router.post(
+    "/v1/activities",
+    status_code=202,
+    response_model=ActivityAccepted,
+    summary="Record one activity or a batch (JSON; text/plain JSON for navigator.sendBeacon)",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"anyOf": [
+            ActivityCreate.model_json_schema(), ActivityBatch.model_json_schema()
+        ]}},
+    }}},
+    responses={413: {}, 415: {}, 422: {}, 429: {}, 503: {}},
+)
+async def record_activities(request: Request, capture: CaptureDep) -> Response:
+    if limited := await _rate_limited(request, capture, "activity"):
+        return limited
+    if _content_type(request) not in _ACTIVITY_TYPES:
+        return problem(request, 415, f"send one of: {', '.join(_ACTIVITY_TYPES)}")
+    limit = capture.settings.capture_max_activity_body_bytes
+    try:
+        body = await _read_body(request, limit)
+        data = json.loads(body or b"null")
+    except _BodyTooLarge:
+        return _too_large(request, limit)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return problem(request, 422, "invalid JSON", [FieldError("body", "is not valid JSON")])
+
+    if isinstance(data, list):
+        data = {"activities": data}
+    elif isinstance(data, dict) and "activities" not in data:
+        data = {"activities": [data]}
+    try:
+        batch = ActivityBatch.model_validate(data)
+    except ValidationError as exc:
+        return problem(request, 422, "invalid activities", field_errors(exc))
+
+    try:
+        async with capture.sessionmaker.begin() as session:
+            recorded = await capture.intake.record_activities(
+                session, batch.activities, client_ip=_client_ip(request),
+                user_agent=request.headers.get("user-agent"), now=utc_now(),
+                correlation_id=correlation_id_of(request.scope),
+            )
+    except InvalidField as exc:
+        return problem(request, 422, "invalid activities", [FieldError(exc.field, str(exc))])
+    accepted = ActivityAccepted(accepted=recorded.accepted, ignored=recorded.ignored)
+    return JSONResponse(accepted.model_dump(), status_code=202)
+
+
+@router.get("/danke", name="thank_you", include_in_schema=False)
+async def thank_you() -> Response:
+    return page(
+        "Vielen Dank!",
+        "<p>Wir haben Ihre Anfrage erhalten und melden uns in Kürze bei Ihnen.</p>",
+    )
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: PostgreSQL answers; NATS and outbox backlog reported")
+async def readyz(capture: CaptureDep) -> Response:
+    async with capture.sessionmaker() as session:
+        await repo.ping(session)
+    return JSONResponse({"status": "ready", "nats_connected": capture.relay.connected})
