@@ -8,23 +8,23 @@ import nats
 import pytest
 from auftakt_capture.app import migrate
 from auftakt_capture.settings import CaptureSettings
-from auftakt_common.testing import TestServers, provide_servers, test_secrets
+from auftakt_common.testing import Servers, generated_secrets, provide_servers
 from nats.aio.client import Client
 
 
 @pytest.fixture(scope="session")
-def servers() -> Iterator[TestServers]:
+def servers() -> Iterator[Servers]:
     with provide_servers() as provided:
         yield provided
 
 
 @pytest.fixture(scope="session")
 def secrets() -> dict[str, str]:
-    return test_secrets()
+    return generated_secrets()
 
 
 @pytest.fixture(scope="session")
-def capture_settings(servers: TestServers, secrets: dict[str, str]) -> CaptureSettings:
+def capture_settings(servers: Servers, secrets: dict[str, str]) -> CaptureSettings:
     settings = CaptureSettings(
         env="test",
         database_url=servers.database_url,
@@ -38,7 +38,7 @@ def capture_settings(servers: TestServers, secrets: dict[str, str]) -> CaptureSe
 
 
 @pytest.fixture(scope="session")
-async def nc(servers: TestServers) -> AsyncIterator[Client]:
+async def nc(servers: Servers) -> AsyncIterator[Client]:
     client = await nats.connect(servers.nats_url)
     yield client
     await client.close()

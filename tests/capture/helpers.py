@@ -23,3 +23,12 @@ async def query(database_url: str, sql: str, **params: Any) -> list[dict[str, An
             return [dict(row) for row in result.mappings()]
     finally:
         await engine.dispose()
+
+
+async def execute(database_url: str, sql: str, **params: Any) -> None:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(sql), params)
+    finally:
+        await engine.dispose()

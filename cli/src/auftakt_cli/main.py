@@ -32,8 +32,12 @@ def run(
     nats_port: Annotated[int, typer.Option(envvar="AUFTAKT_EMBEDDED_NATS_PORT")] = 14222,
 ) -> None:
     """Start PostgreSQL, NATS and every service; Ctrl-C stops them all. Data is kept."""
-    stack = Stack(data_dir=data_dir.resolve(), pg_port=pg_port, nats_port=nats_port,
-                  echo=lambda line: typer.echo(line))
+    stack = Stack(
+        data_dir=data_dir.resolve(),
+        pg_port=pg_port,
+        nats_port=nats_port,
+        echo=lambda line: typer.echo(line),
+    )
     signal.signal(signal.SIGINT, stack.request_stop)
     signal.signal(signal.SIGTERM, stack.request_stop)
     env = service_env(stack.data_dir)

@@ -82,14 +82,14 @@ class Stack:
         for index, (name, package) in enumerate(SERVICES.items()):
             process = subprocess.Popen(
                 [sys.executable, "-m", package, "serve"],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,  # we stop services ourselves, before the servers
             )
             self._services[name] = process
             prefix = f"{_COLOURS[index % len(_COLOURS)]}{name:<{width}}{_RESET} | "
-            threading.Thread(
-                target=self._relay_output, args=(process, prefix), daemon=True
-            ).start()
+            threading.Thread(target=self._relay_output, args=(process, prefix), daemon=True).start()
 
     def _relay_output(self, process: subprocess.Popen[bytes], prefix: str) -> None:
         assert process.stdout is not None

@@ -1,11 +1,16 @@
-"""Database wiring: async engine and sessions (SQLAlchemy 2 + psycopg 3), and what failure looks like."""
+"""Database wiring: async engine and sessions (SQLAlchemy 2 + psycopg 3), and outages."""
 
 from __future__ import annotations
 
 import sqlalchemy.exc
 from psycopg import OperationalError as PsycopgOperationalError
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -29,7 +34,9 @@ def schema_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str, *, pool_size: int = 10, application_name: str = "auftakt") -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, application_name: str = "auftakt"
+) -> AsyncEngine:
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -46,7 +53,9 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 def is_database_unavailable(exc: BaseException) -> bool:
     """True when the error means PostgreSQL cannot be reached, not that a query was wrong."""
-    if isinstance(exc, sqlalchemy.exc.TimeoutError | PsycopgOperationalError | ConnectionError | OSError):
+    if isinstance(
+        exc, sqlalchemy.exc.TimeoutError | PsycopgOperationalError | ConnectionError | OSError
+    ):
         return True
     if isinstance(exc, sqlalchemy.exc.DBAPIError):
         return exc.connection_invalidated or isinstance(exc.orig, PsycopgOperationalError)

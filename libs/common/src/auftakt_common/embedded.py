@@ -63,7 +63,9 @@ def _postgres_bin_path() -> Path:
 class EmbeddedPostgres:
     """A PostgreSQL cluster in `data_dir`, started as a child process on a TCP port."""
 
-    def __init__(self, data_dir: Path, port: int, *, durable: bool = True, database: str = "auftakt"):
+    def __init__(
+        self, data_dir: Path, port: int, *, durable: bool = True, database: str = "auftakt"
+    ):
         self.data_dir = data_dir.resolve()
         self.pgdata = self.data_dir / "pgdata"
         self.port = port
@@ -111,21 +113,46 @@ class EmbeddedPostgres:
         log = self.data_dir / "postgres.log"
         if not (self.pgdata / "PG_VERSION").exists():
             subprocess.run(
-                [self._bin("initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
-                 "--encoding=UTF8", "--locale=C.UTF-8"],
-                check=True, capture_output=True, user=self._user,
+                [
+                    self._bin("initdb"),
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                capture_output=True,
+                user=self._user,
             )
         options = [
-            "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-            "-c", "max_connections=200", "-c", "shared_preload_libraries=pg_stat_statements",
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_preload_libraries=pg_stat_statements",
         ]
         if not self._durable:  # throwaway test clusters only
-            options += ["-c", "fsync=off", "-c", "synchronous_commit=off",
-                        "-c", "full_page_writes=off"]
+            options += [
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
         with log.open("ab") as out:
             self._process = subprocess.Popen(
                 [self._bin("postgres"), "-D", str(self.pgdata), "-p", str(self.port), *options],
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True, user=self._user,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                user=self._user,
             )
         self._wait_ready(log, timeout)
         self._ensure_database()
@@ -133,8 +160,12 @@ class EmbeddedPostgres:
 
     def _connect(self, database: str) -> psycopg.Connection:
         return psycopg.connect(
-            host="127.0.0.1", port=self.port, user="postgres", dbname=database,
-            autocommit=True, connect_timeout=2,
+            host="127.0.0.1",
+            port=self.port,
+            user="postgres",
+            dbname=database,
+            autocommit=True,
+            connect_timeout=2,
         )
 
     def _wait_ready(self, log: Path, timeout: float) -> None:
@@ -195,7 +226,9 @@ class EmbeddedNats:
         with log.open("ab") as out:
             self._process = subprocess.Popen(
                 [_nats_binary(), "-c", str(config)],
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

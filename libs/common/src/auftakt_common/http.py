@@ -35,8 +35,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(CORRELATION_HEADER.lower().encode(), b"").decode(
-            "latin-1"
+        incoming = (
+            dict(scope["headers"]).get(CORRELATION_HEADER.lower().encode(), b"").decode("latin-1")
         )
         correlation_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["correlation_id"] = correlation_id

@@ -20,9 +20,23 @@ __all__ = ["configure_logging", "redact_personal_data", "scrub"]
 
 _PII_KEYS = frozenset(
     {
-        "email", "e_mail", "first_name", "last_name", "name", "full_name", "phone",
-        "telephone", "ip", "ip_address", "client_ip", "address", "notes", "note",
-        "password", "authorization", "cookie",
+        "email",
+        "e_mail",
+        "first_name",
+        "last_name",
+        "name",
+        "full_name",
+        "phone",
+        "telephone",
+        "ip",
+        "ip_address",
+        "client_ip",
+        "address",
+        "notes",
+        "note",
+        "password",
+        "authorization",
+        "cookie",
     }
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import psycopg
 import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
+from nats.js.errors import NoStreamResponseError
 from sqlalchemy import (
-    Row,
     BigInteger,
     Column,
     DateTime,
@@ -31,6 +31,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     MetaData,
+    Row,
     String,
     Table,
     delete,
@@ -52,6 +53,7 @@ from .streams import ensure_streams
 __all__ = ["OutboxRelay", "add_events", "notify_channel", "outbox_table", "republish"]
 
 _log = structlog.get_logger("auftakt.outbox")
+_Conn = TypeVar("_Conn")
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -125,7 +127,22 @@ def _libpq_url(sqlalchemy_url: str) -> str:
 
 
 class _PublishFailed(Exception):
-    pass
+    """Some acks did not arrive in time; the batch is rolled back and sent again."""
+
+
+async def _connect_despite_cancel(
+    connecting: Awaitable[_Conn], close: Callable[[_Conn], Awaitable[object]]
+) -> _Conn:
+    """Await a connection; if cancelled meanwhile, let the (time-bounded) attempt finish and
+    close what it opened: nats-py and psycopg both leak their socket when cancelled
+    mid-handshake."""
+    attempt = asyncio.ensure_future(connecting)
+    try:
+        return await asyncio.shield(attempt)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await close(await asyncio.wait_for(attempt, 5))
+        raise
 
 
 class OutboxRelay:
@@ -157,6 +174,8 @@ class OutboxRelay:
         self._ack_timeout = ack_timeout
         self._wake = asyncio.Event()
         self._nc: Client | None = None
+        self._streams_ready = True  # `_connect` creates them
+        self._last_purge = datetime.min
 
     @property
     def connected(self) -> bool:
@@ -166,15 +185,12 @@ class OutboxRelay:
         listener = asyncio.create_task(self._listen(), name=f"{self._name}-outbox-listen")
         try:
             self._nc = await self._connect()
-            last_purge = datetime.min
+            self._last_purge = datetime.min
             while True:
                 self._wake.clear()
-                published = await self._publish_with_retry()
+                published = await self._relay_with_retry()
                 if published >= self._batch_size:
                     continue
-                if (datetime.now() - last_purge) > timedelta(hours=1):
-                    await self._purge_published()
-                    last_purge = datetime.now()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_interval)
         finally:
@@ -182,21 +198,10 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
             if self._nc is not None:
-                await self._nc.close()
+                with contextlib.suppress(Exception):  # a broker that is gone cannot say goodbye
+                    await asyncio.wait_for(self._nc.close(), 2)
 
     async def _connect(self) -> Client:
-        async for attempt in AsyncRetrying(
-            wait=wait_exponential_jitter(multiplier=0.2, max=5),
-            before_sleep=self._log_retry("nats connect failed"),
-            reraise=True,
-        ):
-            with attempt:
-                return await self._connect_once()
-        raise AssertionError("unreachable")
-
-    async def _connect_once(self) -> Client:
-        # nats-py leaks its socket when cancelled mid-handshake, so a stop during connect
-        # lets the (2 s bounded) attempt finish and closes what it opened.
         async def connect() -> Client:
             nc = await connect_nats(self._nats_url, name=f"{self._name}-outbox")
             try:
@@ -206,13 +211,14 @@ class OutboxRelay:
                 raise
             return nc
 
-        attempt = asyncio.ensure_future(connect())
-        try:
-            return await asyncio.shield(attempt)
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await (await asyncio.wait_for(attempt, 5)).close()
-            raise
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential_jitter(multiplier=0.2, max=5),
+            before_sleep=self._log_retry("nats connect failed"),
+            reraise=True,
+        ):
+            with attempt:
+                return await _connect_despite_cancel(connect(), lambda nc: nc.close())
+        raise AssertionError("unreachable")
 
     def _log_retry(self, message: str):  # type: ignore[no-untyped-def]
         def log(state: RetryCallState) -> None:
@@ -221,15 +227,23 @@ class OutboxRelay:
 
         return log
 
-    async def _publish_with_retry(self) -> int:
+    async def _relay_with_retry(self) -> int:
+        """One round: publish a batch, purge old rows hourly. PostgreSQL or NATS failing is
+        retried with back-off, forever: the relay must outlive every outage."""
         async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type((_PublishFailed, OSError)),
+            retry=retry_if_exception_type(Exception),
             wait=wait_exponential_jitter(multiplier=0.2, max=5),
-            before_sleep=self._log_retry("outbox publish failed, retrying"),
+            before_sleep=self._log_retry("outbox relay failed, retrying"),
             reraise=True,
         ):
             with attempt:
-                return await self.publish_pending()
+                published = await self.publish_pending()
+                if published < self._batch_size and (
+                    datetime.now() - self._last_purge > timedelta(hours=1)
+                ):
+                    await self._purge_published()
+                    self._last_purge = datetime.now()
+                return published
         raise AssertionError("unreachable")
 
     async def publish_pending(self) -> int:
@@ -237,35 +251,38 @@ class OutboxRelay:
         assert self._nc is not None, "run() connects first"
         outbox = self._outbox
         js = self._nc.jetstream()
-        try:
-            async with self._engine.begin() as conn:
-                rows = (
-                    await conn.execute(
-                        select(outbox.c.id, outbox.c.event_id, outbox.c.subject, outbox.c.payload,
-                               outbox.c.headers)
-                        .where(outbox.c.published_at.is_(None))
-                        .order_by(outbox.c.id)
-                        .limit(self._batch_size)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).all()
-                if not rows:
-                    return 0
-                await self._publish_rows(js, rows)
+        if not self._streams_ready:
+            await ensure_streams(js, self._stream_replicas)
+            self._streams_ready = True
+        async with self._engine.begin() as conn:
+            rows = (
                 await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id.in_([row.id for row in rows]))
-                    .values(published_at=func.now())
+                    select(
+                        outbox.c.id,
+                        outbox.c.event_id,
+                        outbox.c.subject,
+                        outbox.c.payload,
+                        outbox.c.headers,
+                    )
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
                 )
-        except _PublishFailed:
-            raise
-        except Exception as exc:
-            raise _PublishFailed(repr(exc)) from exc
+            ).all()
+            if not rows:
+                return 0
+            await self._publish_rows(js, rows)
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row.id for row in rows]))
+                .values(published_at=func.now())
+            )
         _log.debug("outbox published", relay=self._name, count=len(rows))
         return len(rows)
 
     async def _publish_rows(self, js: JetStreamContext, rows: Sequence[Row[Any]]) -> None:
-        """Publish with acks in flight; all acknowledged, or `_PublishFailed`."""
+        """Publish with acks in flight; all acknowledged, or an exception."""
         futures: list[asyncio.Future[PubAck]] = []
         try:
             for row in rows:
@@ -276,8 +293,9 @@ class OutboxRelay:
                 raise _PublishFailed(f"{len(pending)} of {len(rows)} acks did not arrive")
             for future in done:
                 future.result()  # raises the stream's error, if it refused one
-        except Exception as exc:
-            raise _PublishFailed(repr(exc)) from exc
+        except NoStreamResponseError:
+            self._streams_ready = False  # the broker lost its streams: recreate, then retry
+            raise
         finally:
             for future in futures:
                 future.cancel()  # frees nats-py's in-flight slots; no-op once acknowledged
@@ -300,9 +318,10 @@ class OutboxRelay:
             before_sleep=self._log_retry("outbox listener lost its connection"),
         ):
             with attempt:
-                async with await psycopg.AsyncConnection.connect(
+                connecting = psycopg.AsyncConnection.connect(
                     self._database_url, autocommit=True, connect_timeout=3
-                ) as conn:
+                )
+                async with await _connect_despite_cancel(connecting, lambda c: c.close()) as conn:
                     await conn.execute(f'LISTEN "{channel}"')
                     self._wake.set()  # catch up on anything written while not listening
                     async for _ in conn.notifies():

@@ -13,17 +13,17 @@ from pathlib import Path
 
 from .embedded import EmbeddedNats, EmbeddedPostgres, free_port
 
-__all__ = ["TestServers", "provide_servers", "test_secrets"]
+__all__ = ["Servers", "provide_servers", "generated_secrets"]
 
 
 @dataclass(frozen=True)
-class TestServers:
+class Servers:
     database_url: str
     nats_url: str
     origin: str  # "environment", "testcontainers" or "embedded"
 
 
-def test_secrets() -> dict[str, str]:
+def generated_secrets() -> dict[str, str]:
     """Fresh keys, as settings keyword arguments."""
 
     def key() -> str:
@@ -47,7 +47,7 @@ def _docker_available() -> bool:
 
 
 @contextlib.contextmanager
-def _from_testcontainers() -> Iterator[TestServers]:
+def _from_testcontainers() -> Iterator[Servers]:
     from testcontainers.core.container import DockerContainer  # type: ignore[import-untyped]
     from testcontainers.core.waiting_utils import wait_for_logs  # type: ignore[import-untyped]
     from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
@@ -58,28 +58,28 @@ def _from_testcontainers() -> Iterator[TestServers]:
     ):
         wait_for_logs(nats, "Server is ready")
         nats_url = f"nats://{nats.get_container_host_ip()}:{nats.get_exposed_port(4222)}"
-        yield TestServers(pg.get_connection_url(), nats_url, "testcontainers")
+        yield Servers(pg.get_connection_url(), nats_url, "testcontainers")
 
 
 @contextlib.contextmanager
-def _embedded(base: Path) -> Iterator[TestServers]:
+def _embedded(base: Path) -> Iterator[Servers]:
     postgres = EmbeddedPostgres(base / "postgres", free_port(), durable=False)
     nats = EmbeddedNats(base / "nats", free_port())
     try:
         database_url = postgres.start()
         nats_url = nats.start()
-        yield TestServers(database_url, nats_url, "embedded")
+        yield Servers(database_url, nats_url, "embedded")
     finally:
         nats.stop()
         postgres.stop()
 
 
 @contextlib.contextmanager
-def provide_servers() -> Iterator[TestServers]:
+def provide_servers() -> Iterator[Servers]:
     database_url = os.environ.get("AUFTAKT_TEST_DATABASE_URL")
     nats_url = os.environ.get("AUFTAKT_TEST_NATS_URL")
     if database_url and nats_url:
-        yield TestServers(database_url, nats_url, "environment")
+        yield Servers(database_url, nats_url, "environment")
     elif _docker_available():
         with _from_testcontainers() as servers:
             yield servers

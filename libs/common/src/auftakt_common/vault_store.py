@@ -1,4 +1,4 @@
-"""Where wrapped data keys live: the shared `vault` schema, readable by every service that shows PII."""
+"""Wrapped data keys, in the shared `vault` schema that every service showing PII reads."""
 
 from __future__ import annotations
 
@@ -53,14 +53,18 @@ class KeyStore:
             raise DataKeyShredded(str(lead_id))
         return found[lead_id]
 
-    async def get_many(self, session: AsyncSession, lead_ids: Iterable[UUID]) -> dict[UUID, DataKey]:
+    async def get_many(
+        self, session: AsyncSession, lead_ids: Iterable[UUID]
+    ) -> dict[UUID, DataKey]:
         rows = await session.execute(
             select(data_keys.c.lead_id, data_keys.c.master_key_id, data_keys.c.wrapped_key).where(
                 data_keys.c.lead_id.in_(list(lead_ids))
             )
         )
         return {
-            row.lead_id: self.vault.unwrap(row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key))
+            row.lead_id: self.vault.unwrap(
+                row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key)
+            )
             for row in rows
         }
 
@@ -82,7 +86,9 @@ class KeyStore:
         ).all()
         now = datetime.now().astimezone()
         for row in rows:
-            rewrapped = self.vault.rewrap(row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key))
+            rewrapped = self.vault.rewrap(
+                row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key)
+            )
             await session.execute(
                 data_keys.update()
                 .where(data_keys.c.lead_id == row.lead_id)

@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> None:
         settings = CaptureSettings()
     except ValidationError as exc:
         sys.exit(f"capture: invalid settings:\n{exc}")
-    configure_logging(service="capture", fmt=settings.effective_log_format, level=settings.log_level)
+    configure_logging(
+        service="capture", fmt=settings.effective_log_format, level=settings.log_level
+    )
     if args.command == "migrate":
         migrate(settings)
         return

@@ -45,8 +45,9 @@ def migrate(settings: CaptureSettings) -> None:
 async def _on_database_error(request: Request, exc: Exception) -> Response:
     if is_database_unavailable(exc):
         _log.warning("database unavailable", error=type(exc).__name__)
-        return problem(request, 503, "database unavailable, nothing was stored",
-                       headers={"Retry-After": "5"})
+        return problem(
+            request, 503, "database unavailable, nothing was stored", headers={"Retry-After": "5"}
+        )
     _log.exception("database error")
     return problem(request, 500, "internal error")
 
@@ -64,8 +65,12 @@ def create_app(settings: CaptureSettings) -> FastAPI:
         settings.master_key_map, settings.active_master_key_id, settings.blind_index_key_bytes
     )
     relay = OutboxRelay(
-        engine=engine, outbox=outbox, database_url=settings.database_url,
-        nats_url=settings.nats_url, name="capture", batch_size=settings.outbox_batch_size,
+        engine=engine,
+        outbox=outbox,
+        database_url=settings.database_url,
+        nats_url=settings.nats_url,
+        name="capture",
+        batch_size=settings.outbox_batch_size,
         stream_replicas=settings.stream_replicas,
         retention=timedelta(days=settings.outbox_retention_days),
     )
@@ -74,8 +79,10 @@ def create_app(settings: CaptureSettings) -> FastAPI:
         sessionmaker=create_sessionmaker(engine),
         intake=Intake(KeyStore(vault), LeadTokens(settings.signing_key_bytes, "lead")),
         rate_limits=RateLimits(
-            {"lead": settings.capture_lead_rate_limit,
-             "activity": settings.capture_activity_rate_limit},
+            {
+                "lead": settings.capture_lead_rate_limit,
+                "activity": settings.capture_activity_rate_limit,
+            },
             enabled=settings.capture_rate_limit_enabled,
         ),
         relay=relay,
@@ -120,5 +127,7 @@ def create_app(settings: CaptureSettings) -> FastAPI:
 def create_app_from_env() -> FastAPI:
     """Factory for uvicorn workers: each process reads the environment and logs alike."""
     settings = CaptureSettings()
-    configure_logging(service="capture", fmt=settings.effective_log_format, level=settings.log_level)
+    configure_logging(
+        service="capture", fmt=settings.effective_log_format, level=settings.log_level
+    )
     return create_app(settings)

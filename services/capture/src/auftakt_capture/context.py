@@ -22,7 +22,9 @@ class RateLimits:
     """Per-client moving-window limits, per process (each replica counts its own share)."""
 
     def __init__(self, limits: dict[str, str], *, enabled: bool = True) -> None:
-        self._items: dict[str, RateLimitItem] = {scope: parse(rule) for scope, rule in limits.items()}
+        self._items: dict[str, RateLimitItem] = {
+            scope: parse(rule) for scope, rule in limits.items()
+        }
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._enabled = enabled
 

@@ -35,12 +35,28 @@ __all__ = [
 
 CONTACT_FIELDS = ("first_name", "last_name", "phone")  # sealed; e-mail is the identity
 ATTRIBUTION_FIELDS = (
-    "source", "medium", "campaign", "referrer", "landing_page",
-    "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+    "source",
+    "medium",
+    "campaign",
+    "referrer",
+    "landing_page",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
 )
 PROFILE_FIELDS = (
-    "company_name", "company_size", "company_industry", "company_domain",
-    "event_type", "event_date", "guest_count", "budget_min", "budget_max", "location",
+    "company_name",
+    "company_size",
+    "company_industry",
+    "company_domain",
+    "event_type",
+    "event_date",
+    "guest_count",
+    "budget_min",
+    "budget_max",
+    "location",
 )
 MAX_ACTIVITY_AGE = timedelta(days=30)
 

@@ -118,8 +118,13 @@ class Intake:
         submission_id = uuid4()
         attribution = attribution_of(submission)
         await repo.add_submission(
-            session, id=submission_id, lead_id=lead_id, outcome=outcome,
-            form_id=submission.form_id, attribution=attribution, changed_fields=changed,
+            session,
+            id=submission_id,
+            lead_id=lead_id,
+            outcome=outcome,
+            form_id=submission.form_id,
+            attribution=attribution,
+            changed_fields=changed,
             submitted_at=now,
         )
         events: list[Event] = []
@@ -130,28 +135,42 @@ class Intake:
         else:
             events.append(
                 LeadUpdated(
-                    lead_id=lead_id, lead=snapshot(row), changed_fields=changed,
-                    touch=Attribution(**attribution), visitor_id=submission.visitor_id,
+                    lead_id=lead_id,
+                    lead=snapshot(row),
+                    changed_fields=changed,
+                    touch=Attribution(**attribution),
+                    visitor_id=submission.visitor_id,
                 )
             )
         if submission.consent_marketing:
             await repo.add_consent(
-                session, id=uuid4(), lead_id=lead_id, purpose="marketing_email",
-                state="requested", consent_text=submission.consent_text,
+                session,
+                id=uuid4(),
+                lead_id=lead_id,
+                purpose="marketing_email",
+                state="requested",
+                consent_text=submission.consent_text,
                 source_url=submission.landing_page or submission.referrer,
-                submission_id=submission_id, recorded_at=now,
+                submission_id=submission_id,
+                recorded_at=now,
             )
         if submission.lead_magnet:
             download_id = uuid4()
             await repo.add_magnet_download(
-                session, id=download_id, lead_id=lead_id, magnet_type=submission.lead_magnet,
-                magnet_name=submission.magnet_name, quiz_results=submission.quiz_results,
+                session,
+                id=download_id,
+                lead_id=lead_id,
+                magnet_type=submission.lead_magnet,
+                magnet_name=submission.magnet_name,
+                quiz_results=submission.quiz_results,
                 downloaded_at=now,
             )
             events.append(
                 LeadMagnetDownloaded(
-                    lead_id=lead_id, download_id=download_id,
-                    magnet_type=submission.lead_magnet, magnet_name=submission.magnet_name,
+                    lead_id=lead_id,
+                    download_id=download_id,
+                    magnet_type=submission.lead_magnet,
+                    magnet_name=submission.magnet_name,
                     quiz_results=submission.quiz_results,
                 )
             )
@@ -202,7 +221,10 @@ class Intake:
         self, session: AsyncSession, existing: RowMapping, submission: LeadCreate
     ) -> tuple[RowMapping, list[str]]:
         data_key = await self._keys.get(session, existing["id"])
-        offered: dict[str, Any] = {**_sealed_contact(data_key, submission), **lead_profile(submission)}
+        offered: dict[str, Any] = {
+            **_sealed_contact(data_key, submission),
+            **lead_profile(submission),
+        }
         changes = fill_empty(existing, offered)
         if submission.consent_marketing and not existing["consent_marketing"]:
             changes["consent_marketing"] = True
@@ -238,12 +260,18 @@ class Intake:
                 lead_id = visitor_leads.get(activity.visitor_id)
             rows.append(
                 {
-                    "id": uuid4(), "lead_id": lead_id, "visitor_id": activity.visitor_id,
-                    "activity_type": activity.type, "page_url": activity.page_url,
-                    "referrer": activity.referrer, "target": activity.target,
-                    "detail": activity.detail, "ip_prefix": ip_prefix,
+                    "id": uuid4(),
+                    "lead_id": lead_id,
+                    "visitor_id": activity.visitor_id,
+                    "activity_type": activity.type,
+                    "page_url": activity.page_url,
+                    "referrer": activity.referrer,
+                    "target": activity.target,
+                    "detail": activity.detail,
+                    "ip_prefix": ip_prefix,
                     "user_agent": (user_agent or None) and user_agent[:512],
-                    "occurred_at": times[index], "received_at": now,
+                    "occurred_at": times[index],
+                    "received_at": now,
                 }
             )
         await repo.seen_visitors(session, visitor_ids, now)
@@ -261,7 +289,9 @@ class Intake:
             try:
                 resolved[index] = self._lead_tokens.verify(activity.lead_token)
             except TokenInvalid as exc:
-                raise InvalidField(f"activities[{index}].lead_token", "is not a valid lead token") from exc
+                raise InvalidField(
+                    f"activities[{index}].lead_token", "is not a valid lead token"
+                ) from exc
         return resolved
 
     @staticmethod

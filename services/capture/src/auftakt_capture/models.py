@@ -1,6 +1,5 @@
 """The tables capture owns, in the `capture` schema. Personal data only as ciphertext."""
 
-
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -8,7 +7,18 @@ from uuid import UUID
 from auftakt_common.db import schema_metadata
 from auftakt_common.inbox import inbox_table
 from auftakt_common.outbox import outbox_table
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -21,7 +31,6 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
-
 
 
 def _lead_fk() -> ForeignKey:

@@ -19,13 +19,24 @@ __all__ = ["FieldError", "field_errors", "is_html_form", "problem", "page"]
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 _LABELS = {
-    "email": "E-Mail-Adresse", "first_name": "Vorname", "last_name": "Nachname",
-    "phone": "Telefon", "company_name": "Firma", "company_size": "Firmengröße",
-    "company_industry": "Branche", "company_domain": "Website der Firma",
-    "event_type": "Art des Events", "event_date": "Datum des Events",
-    "guest_count": "Anzahl der Gäste", "budget_min": "Budget von", "budget_max": "Budget bis",
-    "location": "Ort", "quiz_results": "Quiz-Antworten", "thank_you_url": "Danke-Seite",
-    "consent_marketing": "Einwilligung", "lead_magnet": "Lead Magnet",
+    "email": "E-Mail-Adresse",
+    "first_name": "Vorname",
+    "last_name": "Nachname",
+    "phone": "Telefon",
+    "company_name": "Firma",
+    "company_size": "Firmengröße",
+    "company_industry": "Branche",
+    "company_domain": "Website der Firma",
+    "event_type": "Art des Events",
+    "event_date": "Datum des Events",
+    "guest_count": "Anzahl der Gäste",
+    "budget_min": "Budget von",
+    "budget_max": "Budget bis",
+    "location": "Ort",
+    "quiz_results": "Quiz-Antworten",
+    "thank_you_url": "Danke-Seite",
+    "consent_marketing": "Einwilligung",
+    "lead_magnet": "Lead Magnet",
 }
 _GERMAN = {
     "missing": "fehlt",
@@ -50,8 +61,12 @@ class FieldError:
     type: str = "value_error"
 
     def as_json(self) -> dict[str, Any]:
-        return {"field": self.field, "loc": ["body", *self.field.split(".")], "msg": self.message,
-                "type": self.type}
+        return {
+            "field": self.field,
+            "loc": ["body", *self.field.split(".")],
+            "msg": self.message,
+            "type": self.type,
+        }
 
     def in_german(self) -> str:
         label = _LABELS.get(self.field.split(".")[-1], self.field)
@@ -81,14 +96,15 @@ def is_html_form(request: Request) -> bool:
     return content_type in FORM_TYPES
 
 
-def page(title: str, body_html: str, status_code: int = 200,
-         headers: Mapping[str, str] | None = None) -> HTMLResponse:
+def page(
+    title: str, body_html: str, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> HTMLResponse:
     return HTMLResponse(
-        "<!doctype html><html lang=\"de\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!doctype html><html lang="de"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title></head>"
-        "<body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;"
-        f"padding:0 1rem;line-height:1.5\"><h1>{html.escape(title)}</h1>{body_html}</body></html>",
+        '<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;'
+        f'padding:0 1rem;line-height:1.5"><h1>{html.escape(title)}</h1>{body_html}</body></html>',
         status_code=status_code,
         headers=dict(headers or {}),
     )
@@ -119,9 +135,11 @@ def problem(
     if is_html_form(request):
         items = "".join(f"<li>{html.escape(e.in_german())}</li>" for e in errors)
         hint = _GERMAN_HINTS.get(status_code, "")
-        body = (f"<ul role=\"alert\">{items}</ul>" if items else "") + (
-            f"<p>{html.escape(hint)}</p>" if hint else ""
-        ) + "<p><a href=\"javascript:history.back()\">Zurück zum Formular</a></p>"
+        body = (
+            (f'<ul role="alert">{items}</ul>' if items else "")
+            + (f"<p>{html.escape(hint)}</p>" if hint else "")
+            + '<p><a href="javascript:history.back()">Zurück zum Formular</a></p>'
+        )
         return page(_GERMAN_TITLES.get(status_code, "Fehler"), body, status_code, headers)
     content: dict[str, Any] = {"detail": detail}
     if errors:

@@ -56,7 +56,9 @@ async def insert_lead(session: AsyncSession, values: Mapping[str, Any]) -> RowMa
     return result.mappings().first()
 
 
-async def update_lead(session: AsyncSession, lead_id: UUID, values: Mapping[str, Any]) -> RowMapping:
+async def update_lead(
+    session: AsyncSession, lead_id: UUID, values: Mapping[str, Any]
+) -> RowMapping:
     result = await session.execute(
         update(_leads)
         .where(_leads.c.id == lead_id)
@@ -88,8 +90,13 @@ async def attribute_visitor_activities(
     """Link a visitor to its lead and hand the visitor's anonymous activities to the lead."""
     await session.execute(
         pg_insert(_visitors)
-        .values(visitor_id=visitor_id, lead_id=lead_id, first_seen_at=now, last_seen_at=now,
-                identified_at=now)
+        .values(
+            visitor_id=visitor_id,
+            lead_id=lead_id,
+            first_seen_at=now,
+            last_seen_at=now,
+            identified_at=now,
+        )
         .on_conflict_do_update(
             index_elements=[_visitors.c.visitor_id],
             set_={"lead_id": lead_id, "last_seen_at": now, "identified_at": now},

@@ -95,8 +95,14 @@ _LEAD_BODY_DOC = {
     response_model=LeadAccepted,
     openapi_extra=_LEAD_BODY_DOC,
     summary="Submit a lead (JSON, or a plain HTML form that is redirected to its thank-you page)",
-    responses={303: {"description": "HTML form: redirect to the thank-you page"},
-               413: {}, 415: {}, 422: {}, 429: {}, 503: {}},
+    responses={
+        303: {"description": "HTML form: redirect to the thank-you page"},
+        413: {},
+        415: {},
+        422: {},
+        429: {},
+        503: {},
+    },
 )
 async def create_lead(request: Request, capture: CaptureDep) -> Response:
     if limited := await _rate_limited(request, capture, "lead"):
@@ -127,9 +133,12 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
 
     origins = capture.settings.capture_allowed_origins
     if submission.thank_you_url and not is_allowed_redirect(submission.thank_you_url, origins):
-        return problem(request, 422, "invalid lead", [
-            FieldError("thank_you_url", "must be an absolute URL on an allowed website origin")
-        ])
+        return problem(
+            request,
+            422,
+            "invalid lead",
+            [FieldError("thank_you_url", "must be an absolute URL on an allowed website origin")],
+        )
 
     if submission.is_bot:
         _log.info("honeypot filled, submission dropped", form_id=submission.form_id)
@@ -137,12 +146,22 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
     else:
         async with capture.sessionmaker.begin() as session:
             submitted = await capture.intake.submit_lead(
-                session, submission, client_ip=_client_ip(request), now=utc_now(),
+                session,
+                submission,
+                client_ip=_client_ip(request),
+                now=utc_now(),
                 correlation_id=correlation_id_of(request.scope),
             )
-        _log.info("lead submitted", lead_id=str(submitted.lead_id), outcome=submitted.outcome,
-                  changed=submitted.changed_fields)
-        submission_id, lead_token = submitted.submission_id, capture.intake.lead_token(submitted.lead_id)
+        _log.info(
+            "lead submitted",
+            lead_id=str(submitted.lead_id),
+            outcome=submitted.outcome,
+            changed=submitted.changed_fields,
+        )
+        submission_id, lead_token = (
+            submitted.submission_id,
+            capture.intake.lead_token(submitted.lead_id),
+        )
 
     if is_html_form(request):
         target = submission.thank_you_url or str(request.url_for("thank_you"))
@@ -159,11 +178,21 @@ _ACTIVITY_TYPES = ("application/json", "text/plain")
     status_code=202,
     response_model=ActivityAccepted,
     summary="Record one activity or a batch (JSON; text/plain JSON for navigator.sendBeacon)",
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": {"anyOf": [
-            ActivityCreate.model_json_schema(), ActivityBatch.model_json_schema()
-        ]}},
-    }}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            ActivityCreate.model_json_schema(),
+                            ActivityBatch.model_json_schema(),
+                        ]
+                    }
+                },
+            },
+        }
+    },
     responses={413: {}, 415: {}, 422: {}, 429: {}, 503: {}},
 )
 async def record_activities(request: Request, capture: CaptureDep) -> Response:
@@ -192,8 +221,11 @@ async def record_activities(request: Request, capture: CaptureDep) -> Response:
     try:
         async with capture.sessionmaker.begin() as session:
             recorded = await capture.intake.record_activities(
-                session, batch.activities, client_ip=_client_ip(request),
-                user_agent=request.headers.get("user-agent"), now=utc_now(),
+                session,
+                batch.activities,
+                client_ip=_client_ip(request),
+                user_agent=request.headers.get("user-agent"),
+                now=utc_now(),
                 correlation_id=correlation_id_of(request.scope),
             )
     except InvalidField as exc:

@@ -59,9 +59,7 @@ def Text(max_length: int) -> Any:  # noqa: N802 - reads like a type
 
 
 def Whole(low: int, high: int) -> Any:  # noqa: N802 - reads like a type
-    return Annotated[
-        Annotated[int, Field(ge=low, le=high)] | None, BeforeValidator(_blank_is_none)
-    ]
+    return Annotated[Annotated[int, Field(ge=low, le=high)] | None, BeforeValidator(_blank_is_none)]
 
 
 OptionalSlug = Annotated[Slug | None, BeforeValidator(_blank_is_none_lower)]
@@ -87,7 +85,9 @@ class LeadCreate(BaseModel):
     company_domain: Annotated[
         str | None,
         BeforeValidator(_blank_is_none),
-        StringConstraints(max_length=255, pattern=r"^(?:https?://)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}/?$"),
+        StringConstraints(
+            max_length=255, pattern=r"^(?:https?://)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}/?$"
+        ),
     ] = None
 
     event_type: OptionalSlug = None
@@ -108,7 +108,9 @@ class LeadCreate(BaseModel):
     utm_content: Text(255) = None
     utm_term: Text(255) = None
 
-    consent_marketing: Annotated[bool, BeforeValidator(lambda v: _blank_is_none(v) or False)] = False
+    consent_marketing: Annotated[bool, BeforeValidator(lambda v: _blank_is_none(v) or False)] = (
+        False
+    )
     consent_text: Text(2000) = None
 
     lead_magnet: OptionalSlug = None

@@ -1,5 +1,4 @@
 from alembic import context
-
 from auftakt_capture.models import Base
 from auftakt_common.migrations import configure_migration_context
 

@@ -1,0 +1,80 @@
+"""`auftakt run` as a newcomer uses it: start everything, take a lead, Ctrl-C, start again
+and find the lead still there."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+from auftakt_common.embedded import free_port
+
+
+def start_stack(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUFTAKT_")}
+    env |= {
+        "AUFTAKT_EMBEDDED_PG_PORT": str(ports["pg"]),
+        "AUFTAKT_EMBEDDED_NATS_PORT": str(ports["nats"]),
+        "AUFTAKT_CAPTURE_PORT": str(ports["http"]),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "auftakt_cli", "run", "--data-dir", str(data_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer in {timeout}s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> str:
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=40)
+    assert process.returncode == 0, output.decode()
+    return output.decode()
+
+
+def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    ports = {"pg": free_port(), "nats": free_port(), "http": free_port()}
+    base = f"http://127.0.0.1:{ports['http']}"
+    email = "newcomer.test@example-firma.de"
+
+    first = start_stack(tmp_path / "data", ports)
+    try:
+        wait_healthy(f"{base}/readyz", first)
+        response = httpx.post(f"{base}/v1/leads", data={"email": email, "first_name": "Nina"})
+        assert response.status_code == 303
+    finally:
+        output = stop(first)
+    assert "capture" in output and "stopped" in output
+
+    second = start_stack(tmp_path / "data", ports)
+    try:
+        wait_healthy(f"{base}/readyz", second)
+        with psycopg.connect(
+            host="127.0.0.1", port=ports["pg"], user="postgres", dbname="auftakt"
+        ) as conn:
+            row = conn.execute(
+                "SELECT count(*), bool_and(email_ct IS NOT NULL) FROM capture.leads"
+            ).fetchone()
+        assert row == (1, True)
+    finally:
+        stop(second)
+    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
+    assert leftovers.stdout == ""
