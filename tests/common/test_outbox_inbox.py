@@ -14,7 +14,13 @@ from auftakt_common.db import create_engine, create_sessionmaker, schema_metadat
 from auftakt_common.events import ActivityRecorded
 from auftakt_common.inbox import first_delivery, inbox_table
 from auftakt_common.migrations import messaging_ddl
-from auftakt_common.outbox import OutboxRelay, add_events, outbox_table, republish
+from auftakt_common.outbox import (
+    OutboxRelay,
+    add_events,
+    notify_channel,
+    outbox_table,
+    republish,
+)
 from auftakt_common.testing import Servers
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
@@ -98,8 +104,9 @@ async def test_two_relays_publish_each_event_exactly_once(
     ]
     async with running(relay(engine, servers, "a"), relay(engine, servers, "b")):
         for chunk in range(0, 300, 30):  # written by several transactions while relays run
-            async with engine.begin() as conn:
+            async with engine.begin() as conn:  # another process: it wakes relays by NOTIFY
                 await add_events(conn, outbox, events[chunk : chunk + 30], correlation_id="c-1")
+                await conn.execute(text("SELECT pg_notify(:c, '')"), {"c": notify_channel(SCHEMA)})
         found = await stream_messages(nc, marked(marker), expect=300, timeout=20, settle=0.5)
 
     assert len(found) == 300

@@ -40,7 +40,7 @@ def create_engine(
     return create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,  # overflow connections are opened and closed per burst: costly
         pool_pre_ping=True,
         pool_timeout=5,
         connect_args={"connect_timeout": 3, "application_name": application_name},

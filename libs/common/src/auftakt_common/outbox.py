@@ -2,7 +2,9 @@
 
 A service adds its events to its own `outbox` table in the transaction that changes its
 state. The relay (one per service process; replicas share rows with SKIP LOCKED) is woken
-by LISTEN/NOTIFY, publishes a batch with acks in flight and `Nats-Msg-Id` = event id, and
+right after that commit, in process (a NOTIFY per transaction would serialise commits);
+writers outside the process wake it with NOTIFY on `notify_channel(schema)`. It
+publishes a batch with acks in flight and `Nats-Msg-Id` = event id, and
 marks the rows published in the same transaction that claimed them. If NATS is down the
 batch rolls back and is retried with back-off; nothing is lost, and a retried batch is
 deduplicated by JetStream. Published rows are kept for a retention window so a time range
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -43,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from .events import Event
@@ -114,7 +116,7 @@ async def republish(engine: AsyncEngine, outbox: Table, since: datetime, until: 
             .values(published_at=None)
         )
         await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": _channel(outbox)})
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)
 
 
 def _channel(outbox: Table) -> str:
@@ -176,6 +178,16 @@ class OutboxRelay:
         self._nc: Client | None = None
         self._streams_ready = True  # `_connect` creates them
         self._last_purge = datetime.min
+
+    @contextlib.asynccontextmanager
+    async def transaction(
+        self, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[AsyncSession]:
+        """A unit of work: one transaction, and its outbox events published right after
+        it commits."""
+        async with sessionmaker.begin() as session:
+            yield session
+        self._wake.set()
 
     @property
     def connected(self) -> bool:
@@ -281,7 +293,9 @@ class OutboxRelay:
         _log.debug("outbox published", relay=self._name, count=len(rows))
         return len(rows)
 
-    async def _publish_rows(self, js: JetStreamContext, rows: Sequence[Row[Any]]) -> None:
+    async def _publish_rows(
+        self, js: JetStreamContext, rows: Sequence[Row[*tuple[Any, ...]]]
+    ) -> None:
         """Publish with acks in flight; all acknowledged, or an exception."""
         futures: list[asyncio.Future[PubAck]] = []
         try:
@@ -308,8 +322,8 @@ class OutboxRelay:
                     self._outbox.c.created_at < func.now() - self._retention,
                 )
             )
-        if result.rowcount:  # type: ignore[attr-defined]
-            _log.info("outbox purged", relay=self._name, count=result.rowcount)  # type: ignore[attr-defined]
+        if result.rowcount:
+            _log.info("outbox purged", relay=self._name, count=result.rowcount)
 
     async def _listen(self) -> None:
         channel = _channel(self._outbox)

@@ -47,7 +47,7 @@ class BaseServiceSettings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/auftakt"
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_size: int = Field(default=20, ge=1, le=200)
     nats_url: str = "nats://127.0.0.1:4222"
     stream_replicas: int = Field(default=1, ge=1, le=5)
     log_format: Literal["json", "console"] | None = None

@@ -38,7 +38,7 @@ def generated_secrets() -> dict[str, str]:
 
 def _docker_available() -> bool:
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
 
         docker.from_env(timeout=2).ping()
         return True
@@ -48,9 +48,9 @@ def _docker_available() -> bool:
 
 @contextlib.contextmanager
 def _from_testcontainers() -> Iterator[Servers]:
-    from testcontainers.core.container import DockerContainer  # type: ignore[import-untyped]
-    from testcontainers.core.waiting_utils import wait_for_logs  # type: ignore[import-untyped]
-    from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+    from testcontainers.postgres import PostgresContainer
 
     with (
         PostgresContainer("postgres:18", dbname="auftakt", driver="psycopg") as pg,

@@ -16,6 +16,7 @@ from auftakt_common.events import (
     LeadSnapshot,
 )
 from auftakt_common.vault import to_text
+from sqlalchemy import RowMapping
 
 from .schemas import LeadCreate
 
@@ -102,7 +103,9 @@ def lead_profile(submission: LeadCreate) -> dict[str, Any]:
     return {name: getattr(submission, name) for name in PROFILE_FIELDS}
 
 
-def fill_empty(current: Mapping[str, Any], offered: Mapping[str, Any]) -> dict[str, Any]:
+def fill_empty(
+    current: Mapping[str, Any] | RowMapping, offered: Mapping[str, Any]
+) -> dict[str, Any]:
     """The values a repeat submission adds: only where the lead has nothing yet."""
     return {
         name: value
@@ -125,7 +128,7 @@ def _sealed(value: bytes | None) -> str | None:
     return None if value is None else to_text(value)
 
 
-def snapshot(lead: Mapping[str, Any]) -> LeadSnapshot:
+def snapshot(lead: Mapping[str, Any] | RowMapping) -> LeadSnapshot:
     """The event form of a stored lead row (PII stays sealed)."""
     return LeadSnapshot(
         contact=EncryptedContact(

@@ -70,7 +70,9 @@ def _sealed_contact(data_key: DataKey, submission: LeadCreate) -> dict[str, byte
     }
 
 
-def _activity_event(row: Mapping[str, Any], *, attributed_later: bool = False) -> ActivityRecorded:
+def _activity_event(
+    row: Mapping[str, Any] | RowMapping, *, attributed_later: bool = False
+) -> ActivityRecorded:
     return ActivityRecorded(
         occurred_at=row["occurred_at"],
         activity_id=row["id"],

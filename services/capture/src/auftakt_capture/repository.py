@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import RowMapping, func, insert, select, text, update
+from sqlalchemy import Result, RowMapping, Table, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,9 +28,10 @@ __all__ = [
     "update_lead",
 ]
 
-_leads = Lead.__table__
-_visitors = Visitor.__table__
-_activities = Activity.__table__
+# Declarative types `__table__` as any FromClause; for these mapped classes it is a Table.
+_leads = cast(Table, Lead.__table__)
+_visitors = cast(Table, Visitor.__table__)
+_activities = cast(Table, Activity.__table__)
 
 
 async def ping(session: AsyncSession) -> None:
@@ -47,7 +48,8 @@ async def get_lead_by_email_bidx(session: AsyncSession, email_bidx: bytes) -> Ro
 
 async def insert_lead(session: AsyncSession, values: Mapping[str, Any]) -> RowMapping | None:
     """Insert a new lead; None if another request created one with this address first."""
-    result = await session.execute(
+    # Annotated: for returning(<table>) mypy cannot choose between execute()'s overloads.
+    result: Result[Any] = await session.execute(
         pg_insert(_leads)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[_leads.c.email_bidx])
@@ -59,7 +61,8 @@ async def insert_lead(session: AsyncSession, values: Mapping[str, Any]) -> RowMa
 async def update_lead(
     session: AsyncSession, lead_id: UUID, values: Mapping[str, Any]
 ) -> RowMapping:
-    result = await session.execute(
+    # Annotated: for returning(<table>) mypy cannot choose between execute()'s overloads.
+    result: Result[Any] = await session.execute(
         update(_leads)
         .where(_leads.c.id == lead_id)
         .values(
@@ -102,7 +105,8 @@ async def attribute_visitor_activities(
             set_={"lead_id": lead_id, "last_seen_at": now, "identified_at": now},
         )
     )
-    result = await session.execute(
+    # Annotated: for returning(<table>) mypy cannot choose between execute()'s overloads.
+    result: Result[Any] = await session.execute(
         update(_activities)
         .where(_activities.c.visitor_id == visitor_id, _activities.c.lead_id.is_(None))
         .values(lead_id=lead_id)

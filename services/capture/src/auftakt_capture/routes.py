@@ -144,7 +144,7 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
         _log.info("honeypot filled, submission dropped", form_id=submission.form_id)
         submission_id, lead_token = uuid4(), capture.intake.lead_token(uuid4())
     else:
-        async with capture.sessionmaker.begin() as session:
+        async with capture.relay.transaction(capture.sessionmaker) as session:
             submitted = await capture.intake.submit_lead(
                 session,
                 submission,
@@ -219,7 +219,7 @@ async def record_activities(request: Request, capture: CaptureDep) -> Response:
         return problem(request, 422, "invalid activities", field_errors(exc))
 
     try:
-        async with capture.sessionmaker.begin() as session:
+        async with capture.relay.transaction(capture.sessionmaker) as session:
             recorded = await capture.intake.record_activities(
                 session,
                 batch.activities,

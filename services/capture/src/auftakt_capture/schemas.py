@@ -50,18 +50,18 @@ def _blank_is_none_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-def Text(max_length: int) -> Any:  # noqa: N802 - reads like a type
-    return Annotated[
-        str | None,
-        BeforeValidator(_blank_is_none),
-        StringConstraints(max_length=max_length),
-    ]
-
-
-def Whole(low: int, high: int) -> Any:  # noqa: N802 - reads like a type
-    return Annotated[Annotated[int, Field(ge=low, le=high)] | None, BeforeValidator(_blank_is_none)]
-
-
+# Optional form fields: blank means not given, then the column's limits apply.
+Text100 = Annotated[str | None, BeforeValidator(_blank_is_none), StringConstraints(max_length=100)]
+Text255 = Annotated[str | None, BeforeValidator(_blank_is_none), StringConstraints(max_length=255)]
+Text2000 = Annotated[
+    str | None, BeforeValidator(_blank_is_none), StringConstraints(max_length=2000)
+]
+GuestCount = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_GUESTS)] | None, BeforeValidator(_blank_is_none)
+]
+BudgetEur = Annotated[
+    Annotated[int, Field(ge=0, le=MAX_BUDGET_EUR)] | None, BeforeValidator(_blank_is_none)
+]
 OptionalSlug = Annotated[Slug | None, BeforeValidator(_blank_is_none_lower)]
 
 
@@ -71,17 +71,17 @@ class LeadCreate(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     email: EmailStr = Field(max_length=254)
-    first_name: Text(100) = None
-    last_name: Text(100) = None
+    first_name: Text100 = None
+    last_name: Text100 = None
     phone: Annotated[
         str | None,
         BeforeValidator(_blank_is_none),
         StringConstraints(max_length=50, pattern=r"^\+?[0-9 ()/.\-]{5,50}$"),
     ] = None
 
-    company_name: Text(255) = None
+    company_name: Text255 = None
     company_size: Annotated[CompanySize | None, BeforeValidator(_blank_is_none)] = None
-    company_industry: Text(100) = None
+    company_industry: Text100 = None
     company_domain: Annotated[
         str | None,
         BeforeValidator(_blank_is_none),
@@ -92,35 +92,35 @@ class LeadCreate(BaseModel):
 
     event_type: OptionalSlug = None
     event_date: Annotated[dt.date | None, BeforeValidator(_blank_is_none)] = None
-    guest_count: Whole(1, MAX_GUESTS) = None
-    budget_min: Whole(0, MAX_BUDGET_EUR) = None
-    budget_max: Whole(0, MAX_BUDGET_EUR) = None
-    location: Text(255) = None
+    guest_count: GuestCount = None
+    budget_min: BudgetEur = None
+    budget_max: BudgetEur = None
+    location: Text255 = None
 
-    source: Text(100) = None
-    medium: Text(100) = None
-    campaign: Text(255) = None
-    referrer: Text(2000) = None
-    landing_page: Text(2000) = None
-    utm_source: Text(255) = None
-    utm_medium: Text(255) = None
-    utm_campaign: Text(255) = None
-    utm_content: Text(255) = None
-    utm_term: Text(255) = None
+    source: Text100 = None
+    medium: Text100 = None
+    campaign: Text255 = None
+    referrer: Text2000 = None
+    landing_page: Text2000 = None
+    utm_source: Text255 = None
+    utm_medium: Text255 = None
+    utm_campaign: Text255 = None
+    utm_content: Text255 = None
+    utm_term: Text255 = None
 
     consent_marketing: Annotated[bool, BeforeValidator(lambda v: _blank_is_none(v) or False)] = (
         False
     )
-    consent_text: Text(2000) = None
+    consent_text: Text2000 = None
 
     lead_magnet: OptionalSlug = None
-    magnet_name: Text(255) = None
+    magnet_name: Text255 = None
     quiz_results: dict[str, Any] | None = None
 
     visitor_id: Annotated[VisitorId | None, BeforeValidator(_blank_is_none)] = None
-    form_id: Text(100) = None
-    thank_you_url: Text(2000) = None
-    homepage: Text(2000) = Field(
+    form_id: Text100 = None
+    thank_you_url: Text2000 = None
+    homepage: Text2000 = Field(
         default=None, description="Honeypot: leave empty. Humans never see this field."
     )
 
