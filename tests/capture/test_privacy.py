@@ -8,7 +8,7 @@ import uuid
 
 import httpx
 from auftakt_capture.settings import CaptureSettings
-from auftakt_common.db import create_engine, create_sessionmaker
+from auftakt_common.db import create_engine
 from auftakt_common.logging import configure_logging
 from auftakt_common.testing import Servers
 from auftakt_common.vault import Vault, from_text
@@ -99,16 +99,15 @@ async def test_no_plaintext_personal_data_in_tables_events_or_logs(
     )
     keys = KeyStore(vault)
     engine = create_engine(servers.database_url)
-    sessionmaker = create_sessionmaker(engine)
     try:
-        async with sessionmaker.begin() as session:
-            data_key = await keys.get(session, uuid.UUID(lead_id))
+        async with engine.begin() as conn:
+            data_key = await keys.get(conn, uuid.UUID(lead_id))
             sealed_email = from_text(created_event["lead"]["contact"]["email"])
             assert data_key.open("email", sealed_email) == email
-            assert await keys.shred(session, uuid.UUID(lead_id))
-        async with sessionmaker() as session:
+            assert await keys.shred(conn, uuid.UUID(lead_id))
+        async with engine.connect() as conn:
             try:
-                await keys.get(session, uuid.UUID(lead_id))
+                await keys.get(conn, uuid.UUID(lead_id))
                 raise AssertionError("the data key survived shredding")
             except DataKeyShredded:
                 pass

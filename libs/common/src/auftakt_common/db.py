@@ -41,7 +41,9 @@ def create_engine(
         url,
         pool_size=pool_size,
         max_overflow=0,  # overflow connections are opened and closed per burst: costly
-        pool_pre_ping=True,
+        # no pre-ping: a round trip per checkout; a connection broken by a server restart
+        # fails once (503, Retry-After) and the pool replaces every connection of that era
+        pool_pre_ping=False,
         pool_timeout=5,
         connect_args={"connect_timeout": 3, "application_name": application_name},
     )

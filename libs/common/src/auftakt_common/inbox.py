@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import Column, DateTime, MetaData, String, Table, func
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 __all__ = ["first_delivery", "inbox_table"]
 
@@ -27,7 +27,9 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
-async def first_delivery(session: AsyncSession, inbox: Table, event_id: UUID, subject: str) -> bool:
+async def first_delivery(
+    session: AsyncSession | AsyncConnection, inbox: Table, event_id: UUID, subject: str
+) -> bool:
     """Record the event id; False if it was already handled (then do nothing)."""
     result = await session.execute(
         insert(inbox)

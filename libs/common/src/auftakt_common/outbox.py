@@ -45,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from .events import Event
@@ -163,6 +163,7 @@ class OutboxRelay:
         retention: timedelta = timedelta(days=7),
         poll_interval: float = 5.0,
         ack_timeout: float = 5.0,
+        linger: float = 0.005,
     ) -> None:
         self._engine = engine
         self._outbox = outbox
@@ -174,19 +175,17 @@ class OutboxRelay:
         self._retention = retention
         self._poll_interval = poll_interval
         self._ack_timeout = ack_timeout
+        self._linger = linger
         self._wake = asyncio.Event()
         self._nc: Client | None = None
         self._streams_ready = True  # `_connect` creates them
         self._last_purge = datetime.min
 
     @contextlib.asynccontextmanager
-    async def transaction(
-        self, sessionmaker: async_sessionmaker[AsyncSession]
-    ) -> AsyncIterator[AsyncSession]:
-        """A unit of work: one transaction, and its outbox events published right after
-        it commits."""
-        async with sessionmaker.begin() as session:
-            yield session
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A unit of work: one transaction, its outbox events published right after commit."""
+        async with self._engine.begin() as conn:
+            yield conn
         self._wake.set()
 
     @property
@@ -205,6 +204,8 @@ class OutboxRelay:
                     continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                # linger briefly so a burst of commits goes out as one batch
+                await asyncio.sleep(self._linger)
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import Column, DateTime, LargeBinary, String, Table, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import schema_metadata
 from .vault import DataKey, Vault, WrappedKey
@@ -39,24 +39,24 @@ class KeyStore:
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
 
-    async def add(self, session: AsyncSession, lead_id: UUID, wrapped: WrappedKey) -> None:
+    async def add(self, conn: AsyncConnection, lead_id: UUID, wrapped: WrappedKey) -> None:
         """Store a new lead's wrapped key (made with `vault.new_data_key`)."""
-        await session.execute(
+        await conn.execute(
             insert(data_keys).values(
                 lead_id=lead_id, master_key_id=wrapped.master_key_id, wrapped_key=wrapped.wrapped
             )
         )
 
-    async def get(self, session: AsyncSession, lead_id: UUID) -> DataKey:
-        found = await self.get_many(session, [lead_id])
+    async def get(self, conn: AsyncConnection, lead_id: UUID) -> DataKey:
+        found = await self.get_many(conn, [lead_id])
         if lead_id not in found:
             raise DataKeyShredded(str(lead_id))
         return found[lead_id]
 
     async def get_many(
-        self, session: AsyncSession, lead_ids: Iterable[UUID]
+        self, conn: AsyncConnection, lead_ids: Iterable[UUID]
     ) -> dict[UUID, DataKey]:
-        rows = await session.execute(
+        rows = await conn.execute(
             select(data_keys.c.lead_id, data_keys.c.master_key_id, data_keys.c.wrapped_key).where(
                 data_keys.c.lead_id.in_(list(lead_ids))
             )
@@ -68,16 +68,16 @@ class KeyStore:
             for row in rows
         }
 
-    async def shred(self, session: AsyncSession, lead_id: UUID) -> bool:
+    async def shred(self, conn: AsyncConnection, lead_id: UUID) -> bool:
         """Destroy the lead's data key (crypto-shredding). True if there was one."""
-        result = await session.execute(delete(data_keys).where(data_keys.c.lead_id == lead_id))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        result = await conn.execute(delete(data_keys).where(data_keys.c.lead_id == lead_id))
+        return bool(result.rowcount)
 
-    async def rotate(self, session: AsyncSession, *, batch_size: int = 1000) -> int:
+    async def rotate(self, conn: AsyncConnection, *, batch_size: int = 1000) -> int:
         """Rewrap up to `batch_size` keys that are not under the active master key."""
         active = self.vault.active_key_id
         rows = (
-            await session.execute(
+            await conn.execute(
                 select(data_keys.c.lead_id, data_keys.c.master_key_id, data_keys.c.wrapped_key)
                 .where(data_keys.c.master_key_id != active)
                 .limit(batch_size)
@@ -89,7 +89,7 @@ class KeyStore:
             rewrapped = self.vault.rewrap(
                 row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key)
             )
-            await session.execute(
+            await conn.execute(
                 data_keys.update()
                 .where(data_keys.c.lead_id == row.lead_id)
                 .values(

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import sqlalchemy.exc
 import structlog
-from auftakt_common.db import create_engine, create_sessionmaker, is_database_unavailable
+from auftakt_common.db import create_engine, is_database_unavailable
 from auftakt_common.http import RequestContextMiddleware
 from auftakt_common.logging import configure_logging
 from auftakt_common.migrations import migrate_vault, run_migrations
@@ -76,7 +76,7 @@ def create_app(settings: CaptureSettings) -> FastAPI:
     )
     capture = Capture(
         settings=settings,
-        sessionmaker=create_sessionmaker(engine),
+        engine=engine,
         intake=Intake(KeyStore(vault), LeadTokens(settings.signing_key_bytes, "lead")),
         rate_limits=RateLimits(
             {

@@ -10,7 +10,7 @@ from auftakt_common.outbox import OutboxRelay
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .intake import Intake
 from .settings import CaptureSettings
@@ -42,7 +42,7 @@ class RateLimits:
 @dataclass(frozen=True, slots=True)
 class Capture:
     settings: CaptureSettings
-    sessionmaker: async_sessionmaker[AsyncSession]
+    engine: AsyncEngine
     intake: Intake
     rate_limits: RateLimits
     relay: OutboxRelay

@@ -22,7 +22,7 @@ from auftakt_common.tokens import LeadTokens, TokenInvalid
 from auftakt_common.vault import DataKey
 from auftakt_common.vault_store import KeyStore
 from sqlalchemy import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .domain import (
@@ -96,7 +96,7 @@ class Intake:
 
     async def submit_lead(
         self,
-        session: AsyncSession,
+        conn: AsyncConnection,
         submission: LeadCreate,
         *,
         client_ip: str | None,
@@ -105,22 +105,23 @@ class Intake:
     ) -> LeadSubmitted:
         """Create the lead, or update the one with this address; record the touch."""
         email_bidx = self._keys.vault.blind_index(submission.email)
-        while True:  # at most twice: a lost race to create turns into an update
-            existing = await repo.get_lead_by_email_bidx(session, email_bidx)
-            if existing is not None:
-                row, changed = await self._update(session, existing, submission)
-                outcome: Literal["created", "updated"] = "updated"
-                break
-            created = await self._create(session, email_bidx, submission, client_ip, now)
+        while True:  # most addresses are new: try to create first, else update
+            created = await self._create(conn, email_bidx, submission, client_ip, now)
             if created is not None:
-                row, changed, outcome = created, self._given_fields(submission), "created"
+                row, changed = created, self._given_fields(submission)
+                outcome: Literal["created", "updated"] = "created"
+                break
+            existing = await repo.get_lead_by_email_bidx(conn, email_bidx)
+            if existing is not None:  # else it was erased in between: create again
+                row, changed = await self._update(conn, existing, submission)
+                outcome = "updated"
                 break
 
         lead_id: UUID = row["id"]
         submission_id = uuid4()
         attribution = attribution_of(submission)
         await repo.add_submission(
-            session,
+            conn,
             id=submission_id,
             lead_id=lead_id,
             outcome=outcome,
@@ -146,7 +147,7 @@ class Intake:
             )
         if submission.consent_marketing:
             await repo.add_consent(
-                session,
+                conn,
                 id=uuid4(),
                 lead_id=lead_id,
                 purpose="marketing_email",
@@ -159,7 +160,7 @@ class Intake:
         if submission.lead_magnet:
             download_id = uuid4()
             await repo.add_magnet_download(
-                session,
+                conn,
                 id=download_id,
                 lead_id=lead_id,
                 magnet_type=submission.lead_magnet,
@@ -178,10 +179,10 @@ class Intake:
             )
         if submission.visitor_id:
             earlier = await repo.attribute_visitor_activities(
-                session, submission.visitor_id, lead_id, now
+                conn, submission.visitor_id, lead_id, now
             )
             events.extend(_activity_event(a, attributed_later=True) for a in earlier)
-        await add_events(session, outbox, events, correlation_id=correlation_id)
+        await add_events(conn, outbox, events, correlation_id=correlation_id)
         return LeadSubmitted(submission_id, lead_id, outcome, changed)
 
     @staticmethod
@@ -191,7 +192,7 @@ class Intake:
 
     async def _create(
         self,
-        session: AsyncSession,
+        conn: AsyncConnection,
         email_bidx: bytes,
         submission: LeadCreate,
         client_ip: str | None,
@@ -200,7 +201,7 @@ class Intake:
         lead_id = uuid4()
         data_key, wrapped = self._keys.vault.new_data_key(lead_id)
         row = await repo.insert_lead(
-            session,
+            conn,
             {
                 "id": lead_id,
                 "email_bidx": email_bidx,
@@ -216,13 +217,13 @@ class Intake:
             },
         )
         if row is not None:
-            await self._keys.add(session, lead_id, wrapped)
+            await self._keys.add(conn, lead_id, wrapped)
         return row
 
     async def _update(
-        self, session: AsyncSession, existing: RowMapping, submission: LeadCreate
+        self, conn: AsyncConnection, existing: RowMapping, submission: LeadCreate
     ) -> tuple[RowMapping, list[str]]:
-        data_key = await self._keys.get(session, existing["id"])
+        data_key = await self._keys.get(conn, existing["id"])
         offered: dict[str, Any] = {
             **_sealed_contact(data_key, submission),
             **lead_profile(submission),
@@ -230,12 +231,12 @@ class Intake:
         changes = fill_empty(existing, offered)
         if submission.consent_marketing and not existing["consent_marketing"]:
             changes["consent_marketing"] = True
-        row = await repo.update_lead(session, existing["id"], changes)
+        row = await repo.update_lead(conn, existing["id"], changes)
         return row, sorted(name.removesuffix("_ct") for name in changes)
 
     async def record_activities(
         self,
-        session: AsyncSession,
+        conn: AsyncConnection,
         activities: Sequence[ActivityCreate],
         *,
         client_ip: str | None,
@@ -246,9 +247,10 @@ class Intake:
         """Store a batch of activities and publish each; unknown types are kept as sent."""
         token_leads = self._resolve_tokens(activities)
         times = self._occurred_times(activities, now)
-        known_leads = await repo.existing_lead_ids(session, token_leads.values())
-        visitor_ids = [a.visitor_id for a in activities if a.visitor_id]
-        visitor_leads = await repo.leads_of_visitors(session, visitor_ids)
+        known_leads = await repo.existing_lead_ids(conn, token_leads.values())
+        visitor_leads = await repo.touch_visitors(
+            conn, (a.visitor_id for a in activities if a.visitor_id), now
+        )
 
         rows: list[dict[str, Any]] = []
         ignored = 0
@@ -276,10 +278,9 @@ class Intake:
                     "received_at": now,
                 }
             )
-        await repo.seen_visitors(session, visitor_ids, now)
-        await repo.add_activities(session, rows)
+        await repo.add_activities(conn, rows)
         await add_events(
-            session, outbox, [_activity_event(row) for row in rows], correlation_id=correlation_id
+            conn, outbox, [_activity_event(row) for row in rows], correlation_id=correlation_id
         )
         return ActivitiesRecorded(accepted=len(rows), ignored=ignored)
 

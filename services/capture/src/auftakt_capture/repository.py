@@ -9,7 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import Result, RowMapping, Table, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import Activity, ConsentRecord, Lead, MagnetDownload, Submission, Visitor
 
@@ -22,9 +22,8 @@ __all__ = [
     "existing_lead_ids",
     "get_lead_by_email_bidx",
     "insert_lead",
-    "leads_of_visitors",
     "ping",
-    "seen_visitors",
+    "touch_visitors",
     "update_lead",
 ]
 
@@ -32,24 +31,27 @@ __all__ = [
 _leads = cast(Table, Lead.__table__)
 _visitors = cast(Table, Visitor.__table__)
 _activities = cast(Table, Activity.__table__)
+_submissions = cast(Table, Submission.__table__)
+_consents = cast(Table, ConsentRecord.__table__)
+_magnet_downloads = cast(Table, MagnetDownload.__table__)
 
 
-async def ping(session: AsyncSession) -> None:
-    await session.execute(text("SELECT 1"))
+async def ping(conn: AsyncConnection) -> None:
+    await conn.execute(text("SELECT 1"))
 
 
-async def get_lead_by_email_bidx(session: AsyncSession, email_bidx: bytes) -> RowMapping | None:
+async def get_lead_by_email_bidx(conn: AsyncConnection, email_bidx: bytes) -> RowMapping | None:
     """The lead with this blind index, locked for the rest of the transaction."""
-    result = await session.execute(
+    result = await conn.execute(
         select(_leads).where(_leads.c.email_bidx == email_bidx).with_for_update()
     )
     return result.mappings().first()
 
 
-async def insert_lead(session: AsyncSession, values: Mapping[str, Any]) -> RowMapping | None:
+async def insert_lead(conn: AsyncConnection, values: Mapping[str, Any]) -> RowMapping | None:
     """Insert a new lead; None if another request created one with this address first."""
     # Annotated: for returning(<table>) mypy cannot choose between execute()'s overloads.
-    result: Result[Any] = await session.execute(
+    result: Result[Any] = await conn.execute(
         pg_insert(_leads)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[_leads.c.email_bidx])
@@ -59,10 +61,10 @@ async def insert_lead(session: AsyncSession, values: Mapping[str, Any]) -> RowMa
 
 
 async def update_lead(
-    session: AsyncSession, lead_id: UUID, values: Mapping[str, Any]
+    conn: AsyncConnection, lead_id: UUID, values: Mapping[str, Any]
 ) -> RowMapping:
     # Annotated: for returning(<table>) mypy cannot choose between execute()'s overloads.
-    result: Result[Any] = await session.execute(
+    result: Result[Any] = await conn.execute(
         update(_leads)
         .where(_leads.c.id == lead_id)
         .values(
@@ -75,23 +77,23 @@ async def update_lead(
     return result.mappings().one()
 
 
-async def add_submission(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(Submission), [values])
+async def add_submission(conn: AsyncConnection, **values: Any) -> None:
+    await conn.execute(insert(_submissions), [values])
 
 
-async def add_consent(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(ConsentRecord), [values])
+async def add_consent(conn: AsyncConnection, **values: Any) -> None:
+    await conn.execute(insert(_consents), [values])
 
 
-async def add_magnet_download(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(MagnetDownload), [values])
+async def add_magnet_download(conn: AsyncConnection, **values: Any) -> None:
+    await conn.execute(insert(_magnet_downloads), [values])
 
 
 async def attribute_visitor_activities(
-    session: AsyncSession, visitor_id: str, lead_id: UUID, now: datetime
+    conn: AsyncConnection, visitor_id: str, lead_id: UUID, now: datetime
 ) -> Sequence[RowMapping]:
     """Link a visitor to its lead and hand the visitor's anonymous activities to the lead."""
-    await session.execute(
+    await conn.execute(
         pg_insert(_visitors)
         .values(
             visitor_id=visitor_id,
@@ -106,7 +108,7 @@ async def attribute_visitor_activities(
         )
     )
     # Annotated: for returning(<table>) mypy cannot choose between execute()'s overloads.
-    result: Result[Any] = await session.execute(
+    result: Result[Any] = await conn.execute(
         update(_activities)
         .where(_activities.c.visitor_id == visitor_id, _activities.c.lead_id.is_(None))
         .values(lead_id=lead_id)
@@ -115,40 +117,33 @@ async def attribute_visitor_activities(
     return result.mappings().all()
 
 
-async def existing_lead_ids(session: AsyncSession, lead_ids: Iterable[UUID]) -> set[UUID]:
+async def existing_lead_ids(conn: AsyncConnection, lead_ids: Iterable[UUID]) -> set[UUID]:
     ids = list(set(lead_ids))
     if not ids:
         return set()
-    result = await session.execute(select(_leads.c.id).where(_leads.c.id.in_(ids)))
+    result = await conn.execute(select(_leads.c.id).where(_leads.c.id.in_(ids)))
     return set(result.scalars())
 
 
-async def leads_of_visitors(session: AsyncSession, visitor_ids: Iterable[str]) -> dict[str, UUID]:
-    ids = list(set(visitor_ids))
+async def touch_visitors(
+    conn: AsyncConnection, visitor_ids: Iterable[str], now: datetime
+) -> dict[str, UUID | None]:
+    """Record that these visitors were seen; which lead each is linked to, if any."""
+    ids = sorted(set(visitor_ids))  # sorted: concurrent batches lock rows in one order
     if not ids:
         return {}
-    result = await session.execute(
-        select(_visitors.c.visitor_id, _visitors.c.lead_id).where(
-            _visitors.c.visitor_id.in_(ids), _visitors.c.lead_id.is_not(None)
-        )
+    upsert = pg_insert(_visitors).values(
+        [{"visitor_id": v, "first_seen_at": now, "last_seen_at": now} for v in ids]
+    )
+    result = await conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[_visitors.c.visitor_id],
+            set_={"last_seen_at": upsert.excluded.last_seen_at},
+        ).returning(_visitors.c.visitor_id, _visitors.c.lead_id)
     )
     return {row.visitor_id: row.lead_id for row in result}
 
 
-async def seen_visitors(session: AsyncSession, visitor_ids: Iterable[str], now: datetime) -> None:
-    ids = sorted(set(visitor_ids))  # sorted: concurrent batches lock rows in one order
-    if not ids:
-        return
-    statement = pg_insert(_visitors).values(
-        [{"visitor_id": v, "first_seen_at": now, "last_seen_at": now} for v in ids]
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[_visitors.c.visitor_id], set_={"last_seen_at": now}
-        )
-    )
-
-
-async def add_activities(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+async def add_activities(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(Activity), list(rows))
+        await conn.execute(insert(_activities), list(rows))

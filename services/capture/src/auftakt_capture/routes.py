@@ -144,9 +144,9 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
         _log.info("honeypot filled, submission dropped", form_id=submission.form_id)
         submission_id, lead_token = uuid4(), capture.intake.lead_token(uuid4())
     else:
-        async with capture.relay.transaction(capture.sessionmaker) as session:
+        async with capture.relay.transaction() as conn:
             submitted = await capture.intake.submit_lead(
-                session,
+                conn,
                 submission,
                 client_ip=_client_ip(request),
                 now=utc_now(),
@@ -219,9 +219,9 @@ async def record_activities(request: Request, capture: CaptureDep) -> Response:
         return problem(request, 422, "invalid activities", field_errors(exc))
 
     try:
-        async with capture.relay.transaction(capture.sessionmaker) as session:
+        async with capture.relay.transaction() as conn:
             recorded = await capture.intake.record_activities(
-                session,
+                conn,
                 batch.activities,
                 client_ip=_client_ip(request),
                 user_agent=request.headers.get("user-agent"),
@@ -249,6 +249,6 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Readiness: PostgreSQL answers; NATS and outbox backlog reported")
 async def readyz(capture: CaptureDep) -> Response:
-    async with capture.sessionmaker() as session:
-        await repo.ping(session)
+    async with capture.engine.connect() as conn:
+        await repo.ping(conn)
     return JSONResponse({"status": "ready", "nats_connected": capture.relay.connected})
