@@ -15,7 +15,7 @@ WEBSITE = "https://www.musikfuerfirmen.de"
 @pytest.fixture
 async def capture_app(capture_settings: CaptureSettings) -> AsyncIterator[FastAPI]:
     app = create_app(capture_settings)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         yield app
 
 

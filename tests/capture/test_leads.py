@@ -6,6 +6,8 @@ import uuid
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+from auftakt_capture.app import create_app
 from auftakt_capture.settings import CaptureSettings
 from auftakt_common.tokens import LeadTokens
 
@@ -297,3 +299,37 @@ async def test_cors_allows_only_the_configured_website(client: httpx.AsyncClient
     )
     assert allowed.headers["access-control-allow-origin"] == WEBSITE
     assert "access-control-allow-origin" not in foreign.headers
+
+
+async def test_a_client_past_the_rate_limit_gets_429_with_retry_after(
+    capture_settings: CaptureSettings,
+) -> None:
+    limited = capture_settings.model_copy(
+        update={"capture_rate_limit_enabled": True, "capture_lead_rate_limit": "3/minute"}
+    )
+    app = create_app(limited)
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+        transport = httpx.ASGITransport(app=app, client=("192.0.2.50", 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://capture.test") as http:
+            answers = [
+                await http.post("/v1/leads", json={"email": unique_email()}) for _ in range(4)
+            ]
+            other_client = await http.post(
+                "/v1/leads",
+                json={"email": unique_email()},
+                headers={"X-Forwarded-For": "192.0.2.99"},
+            )
+    assert [a.status_code for a in answers] == [201, 201, 201, 429]
+    assert 1 <= int(answers[3].headers["retry-after"]) <= 60
+    assert other_client.status_code == 429  # X-Forwarded-For only counts from trusted proxies
+
+
+async def test_the_openapi_document_describes_json_and_form_submissions(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    lead_body = spec["paths"]["/v1/leads"]["post"]["requestBody"]["content"]
+    assert {"application/json", "application/x-www-form-urlencoded"} <= set(lead_body)
+    assert "email" in lead_body["application/json"]["schema"]["properties"]
+    assert "/v1/activities" in spec["paths"]
+    assert (await client.get("/docs")).status_code == 200

@@ -39,7 +39,7 @@ def own_postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
 
 async def _client(settings: CaptureSettings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app, client=("198.51.100.20", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://capture.test") as client:
             yield client

@@ -15,7 +15,8 @@ _log = structlog.get_logger("auftakt.nats")
 
 
 async def connect_nats(url: str, *, name: str) -> Client:
-    """Connect, and keep reconnecting forever once connected (publishes wait meanwhile)."""
+    """Connect to `url` (comma-separated for a cluster), and keep reconnecting forever once
+    connected (publishes wait meanwhile)."""
 
     async def on_disconnect() -> None:
         _log.warning("nats disconnected")
@@ -27,7 +28,7 @@ async def connect_nats(url: str, *, name: str) -> Client:
         _log.warning("nats error", error=str(exc))
 
     return await nats.connect(
-        url,
+        servers=[server.strip() for server in url.split(",")],  # a cluster: any members
         name=name,
         connect_timeout=2,
         reconnect_time_wait=0.5,

@@ -19,7 +19,6 @@ class CaptureSettings(BaseServiceSettings):
     capture_host: str = "127.0.0.1"
     capture_port: int = Field(default=8000, ge=1, le=65535)
     capture_workers: int = Field(default=1, ge=1, le=64)
-    capture_public_url: str = "http://127.0.0.1:8000"
     # the website origins: CORS, and where form posts may be redirected to
     capture_allowed_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000"]
     # proxies whose X-Forwarded-For is believed (the client IP feeds rate limits)
