@@ -255,3 +255,26 @@ async def test_wrong_content_type_and_oversized_batches_are_refused(
         headers={"Content-Type": "application/json"},
     )
     assert (form.status_code, huge.status_code) == (415, 413)
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        (
+            b'{"type": "page_view", "visitor_id": "visitor-123", "page_url": "/a\\u0000"}',
+            "activities[0].page_url",
+        ),
+        (
+            b'[{"type": "page_view", "visitor_id": "visitor-123", "detail": {"p": Infinity}}]',
+            "body",
+        ),
+    ],
+)
+async def test_activities_postgresql_cannot_store_are_a_422_not_a_500(
+    client: httpx.AsyncClient, content: bytes, field: str
+) -> None:
+    response = await client.post(
+        "/v1/activities", content=content, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field

@@ -333,3 +333,36 @@ async def test_the_openapi_document_describes_json_and_form_submissions(
     assert "email" in lead_body["application/json"]["schema"]["properties"]
     assert "/v1/activities" in spec["paths"]
     assert (await client.get("/docs")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        (b'{"email": "a@example.de", "first_name": "Nu\\u0000ll"}', "first_name"),
+        (b'{"email": "a@example.de", "quiz_results": {"q": NaN}}', "body"),
+        (b"[" * 5000 + b"]" * 5000, "body"),
+        (
+            b'{"email": "a@example.de", "quiz_results": "{\\"q\\": \\"\\\\u0000\\"}"}',
+            "quiz_results",
+        ),
+    ],
+)
+async def test_json_postgresql_cannot_store_is_a_422_not_a_500(
+    client: httpx.AsyncClient, content: bytes, field: str
+) -> None:
+    response = await client.post(
+        "/v1/leads", content=content, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert field in [error["field"] for error in response.json()["errors"]]
+
+
+async def test_a_form_in_another_encoding_is_answered_not_crashed(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/v1/leads",
+        content=b"email=m%FCller%40example.de&first_name=J%FCrgen",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code in (303, 422)

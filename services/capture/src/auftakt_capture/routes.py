@@ -59,6 +59,38 @@ async def _parse_form(request: Request, body: bytes) -> FormData:
     return await Request(request.scope, replay).form(max_files=0, max_fields=200)
 
 
+class _Unreadable(ValueError):
+    """A body we cannot store as sent; names where."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _reject_constant(name: str) -> Any:
+    raise _Unreadable("body", f"{name} is not a JSON number")
+
+
+def _decode_json(body: bytes) -> Any:
+    try:
+        return json.loads(body or b"null", parse_constant=_reject_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise _Unreadable("body", "is not valid JSON") from exc
+
+
+def _reject_nul(data: Any, path: str = "") -> None:
+    """PostgreSQL text cannot hold NUL characters; say where one is instead of failing."""
+    if isinstance(data, str) and "\x00" in data:
+        raise _Unreadable(path or "body", "must not contain NUL characters")
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _reject_nul(key, path or "body")
+            _reject_nul(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            _reject_nul(item, f"{path}[{index}]")
+
+
 def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
@@ -117,13 +149,14 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
         return _too_large(request, limit)
 
     data: Any
-    if content_type == "application/json":
-        try:
-            data = json.loads(body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return problem(request, 422, "invalid JSON", [FieldError("body", "is not valid JSON")])
-    else:
-        data = dict(await _parse_form(request, body))
+    try:
+        if content_type == "application/json":
+            data = _decode_json(body)
+        else:
+            data = dict(await _parse_form(request, body))
+        _reject_nul(data)
+    except _Unreadable as exc:
+        return problem(request, 422, "unreadable lead", [FieldError(exc.field, str(exc))])
     if not isinstance(data, dict):
         return problem(request, 422, "invalid lead", [FieldError("body", "must be an object")])
     try:
@@ -203,16 +236,16 @@ async def record_activities(request: Request, capture: CaptureDep) -> Response:
     limit = capture.settings.capture_max_activity_body_bytes
     try:
         body = await _read_body(request, limit)
-        data = json.loads(body or b"null")
+        data = _decode_json(body)
+        if isinstance(data, list):
+            data = {"activities": data}
+        elif isinstance(data, dict) and "activities" not in data:
+            data = {"activities": [data]}
+        _reject_nul(data)
     except _BodyTooLarge:
         return _too_large(request, limit)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return problem(request, 422, "invalid JSON", [FieldError("body", "is not valid JSON")])
-
-    if isinstance(data, list):
-        data = {"activities": data}
-    elif isinstance(data, dict) and "activities" not in data:
-        data = {"activities": [data]}
+    except _Unreadable as exc:
+        return problem(request, 422, "unreadable activities", [FieldError(exc.field, str(exc))])
     try:
         batch = ActivityBatch.model_validate(data)
     except ValidationError as exc:

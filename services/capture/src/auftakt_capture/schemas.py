@@ -45,6 +45,10 @@ def _blank_is_none(value: Any) -> Any:
     return value
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _blank_is_none_lower(value: Any) -> Any:
     value = _blank_is_none(value)
     return value.lower() if isinstance(value, str) else value
@@ -129,9 +133,11 @@ class LeadCreate(BaseModel):
     def _quiz_results_from_form(cls, value: Any) -> Any:
         value = _blank_is_none(value)
         if isinstance(value, str):  # an HTML form sends the answers as a JSON string
+            if "\\u0000" in value:
+                raise ValueError("must not contain NUL characters")
             try:
-                value = json.loads(value)
-            except json.JSONDecodeError as exc:
+                value = json.loads(value, parse_constant=_no_constants)
+            except (json.JSONDecodeError, RecursionError) as exc:
                 raise ValueError("must be a JSON object") from exc
         if value is not None and len(json.dumps(value)) > MAX_DETAIL_BYTES:
             raise ValueError(f"must be at most {MAX_DETAIL_BYTES} bytes as JSON")
