@@ -38,20 +38,24 @@ def run(
         nats_port=nats_port,
         echo=lambda line: typer.echo(line),
     )
-    signal.signal(signal.SIGINT, stack.request_stop)
-    signal.signal(signal.SIGTERM, stack.request_stop)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
     env = service_env(stack.data_dir)
     code = 1
     try:
         stack.start_servers(env)
         stack.migrate(env)
         stack.start_services(env)
+        # from here Ctrl-C asks the running stack to stop; before, it interrupts start-up
+        signal.signal(signal.SIGINT, stack.request_stop)
+        signal.signal(signal.SIGTERM, stack.request_stop)
         port = env.get("AUFTAKT_CAPTURE_PORT", "8000")
         typer.echo(
             f"\nAuftakt is running. capture: http://127.0.0.1:{port}  "
             f"(API docs: http://127.0.0.1:{port}/docs). Ctrl-C stops everything.\n"
         )
         code = stack.wait()
+    except KeyboardInterrupt:
+        code = 130
     finally:
         stack.stop()
     raise typer.Exit(code)

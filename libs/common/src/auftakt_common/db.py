@@ -45,6 +45,7 @@ def create_engine(
         # fails once (503, Retry-After) and the pool replaces every connection of that era
         pool_pre_ping=False,
         pool_timeout=5,
+        hide_parameters=True,  # error messages must not carry personal data into logs
         connect_args={"connect_timeout": 3, "application_name": application_name},
     )
 

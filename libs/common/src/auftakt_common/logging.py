@@ -39,7 +39,7 @@ _PII_KEYS = frozenset(
         "cookie",
     }
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w-])(?:\+|00|0)\d[\d \-/()]{6,}\d(?![\w-])")
 _MASK = "[redacted]"
 

@@ -178,6 +178,7 @@ class OutboxRelay:
         self._linger = linger
         self._wake = asyncio.Event()
         self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
         self._streams_ready = True  # `_connect` creates them
         self._last_purge = datetime.min
 
@@ -196,6 +197,8 @@ class OutboxRelay:
         listener = asyncio.create_task(self._listen(), name=f"{self._name}-outbox-listen")
         try:
             self._nc = await self._connect()
+            # one context for good: each new one subscribes another reply inbox for acks
+            self._js = self._nc.jetstream()
             self._last_purge = datetime.min
             while True:
                 self._wake.clear()
@@ -261,9 +264,9 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished events; the number published."""
-        assert self._nc is not None, "run() connects first"
+        assert self._nc is not None and self._js is not None, "run() connects first"
         outbox = self._outbox
-        js = self._nc.jetstream()
+        js = self._js
         if not self._streams_ready:
             await ensure_streams(js, self._stream_replicas)
             self._streams_ready = True

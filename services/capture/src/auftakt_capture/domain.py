@@ -84,7 +84,11 @@ def origin_of(url: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     default_port = {"http": 80, "https": 443}[parts.scheme]
-    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+    try:
+        explicit_port = parts.port
+    except ValueError:  # a port that is not a number or out of range
+        return None
+    port = f":{explicit_port}" if explicit_port and explicit_port != default_port else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 

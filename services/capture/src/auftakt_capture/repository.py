@@ -43,7 +43,10 @@ async def ping(conn: AsyncConnection) -> None:
 async def get_lead_by_email_bidx(conn: AsyncConnection, email_bidx: bytes) -> RowMapping | None:
     """The lead with this blind index, locked for the rest of the transaction."""
     result = await conn.execute(
-        select(_leads).where(_leads.c.email_bidx == email_bidx).with_for_update()
+        select(_leads)
+        .where(_leads.c.email_bidx == email_bidx)
+        # NO KEY UPDATE: activities referencing the lead (foreign key) do not wait on it
+        .with_for_update(key_share=True)
     )
     return result.mappings().first()
 

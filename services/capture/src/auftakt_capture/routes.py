@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated, Any
 from uuid import uuid4
 
@@ -71,24 +72,46 @@ def _reject_constant(name: str) -> Any:
     raise _Unreadable("body", f"{name} is not a JSON number")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _Unreadable("body", f"{text} is too large a number")
+    return value
+
+
 def _decode_json(body: bytes) -> Any:
     try:
-        return json.loads(body or b"null", parse_constant=_reject_constant)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        return json.loads(
+            body or b"null", parse_constant=_reject_constant, parse_float=_finite_float
+        )
+    except (ValueError, RecursionError) as exc:  # incl. ints past Python's digit limit
+        if isinstance(exc, _Unreadable):
+            raise
         raise _Unreadable("body", "is not valid JSON") from exc
 
 
-def _reject_nul(data: Any, path: str = "") -> None:
-    """PostgreSQL text cannot hold NUL characters; say where one is instead of failing."""
-    if isinstance(data, str) and "\x00" in data:
-        raise _Unreadable(path or "body", "must not contain NUL characters")
-    if isinstance(data, dict):
+_MAX_DEPTH = 32
+
+
+def _reject_nul(data: Any, path: str = "", depth: int = 0) -> None:
+    """Refuse what PostgreSQL cannot store (NUL characters, lone surrogates) or what is
+    nested absurdly deep, naming where, instead of failing at the database."""
+    if depth > _MAX_DEPTH:
+        raise _Unreadable(path or "body", f"must not be nested deeper than {_MAX_DEPTH}")
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise _Unreadable(path or "body", "must not contain NUL characters")
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _Unreadable(path or "body", "is not valid Unicode") from exc
+    elif isinstance(data, dict):
         for key, value in data.items():
-            _reject_nul(key, path or "body")
-            _reject_nul(value, f"{path}.{key}" if path else str(key))
+            _reject_nul(key, path or "body", depth + 1)
+            _reject_nul(value, f"{path}.{key}" if path else str(key), depth + 1)
     elif isinstance(data, list):
         for index, item in enumerate(data):
-            _reject_nul(item, f"{path}[{index}]")
+            _reject_nul(item, f"{path}[{index}]", depth + 1)
 
 
 def _content_type(request: Request) -> str:
@@ -154,6 +177,9 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
             data = _decode_json(body)
         else:
             data = dict(await _parse_form(request, body))
+            for name, value in data.items():
+                if isinstance(value, str) and "\ufffd" in value:  # undecodable bytes
+                    raise _Unreadable(name, "is not UTF-8 (send forms with accept-charset=UTF-8)")
         _reject_nul(data)
     except _Unreadable as exc:
         return problem(request, 422, "unreadable lead", [FieldError(exc.field, str(exc))])

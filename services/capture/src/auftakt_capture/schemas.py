@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -33,7 +34,7 @@ MAX_GUESTS = 10_000
 MAX_BUDGET_EUR = 10_000_000
 MAX_DETAIL_BYTES = 4096
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,63}$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,49}$")]
 VisitorId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
 
@@ -47,6 +48,13 @@ def _blank_is_none(value: Any) -> Any:
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
 
 
 def _blank_is_none_lower(value: Any) -> Any:
@@ -136,9 +144,9 @@ class LeadCreate(BaseModel):
             if "\\u0000" in value:
                 raise ValueError("must not contain NUL characters")
             try:
-                value = json.loads(value, parse_constant=_no_constants)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                raise ValueError("must be a JSON object") from exc
+                value = json.loads(value, parse_constant=_no_constants, parse_float=_finite_float)
+            except (ValueError, RecursionError) as exc:
+                raise ValueError("must be a JSON object of finite numbers") from exc
         if value is not None and len(json.dumps(value)) > MAX_DETAIL_BYTES:
             raise ValueError(f"must be at most {MAX_DETAIL_BYTES} bytes as JSON")
         return value
