@@ -278,3 +278,31 @@ async def test_activities_postgresql_cannot_store_are_a_422_not_a_500(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == field
+
+
+async def test_addresses_in_urls_and_details_are_not_stored_in_the_clear(
+    client: httpx.AsyncClient, capture_settings: CaptureSettings
+) -> None:
+    visitor = visitor_id()
+    await client.post(
+        "/v1/activities",
+        json={
+            "type": "click",
+            "visitor_id": visitor,
+            "page_url": "https://www.musikfuerfirmen.de/danke?email=anna.s%40firma.de",
+            "target": "mailto:booking@musikfuerfirmen.de",
+            "detail": {"note": "von anna.s@firma.de"},
+        },
+    )
+    rows = await query(
+        capture_settings.database_url,
+        "SELECT page_url, target, detail FROM capture.activities WHERE visitor_id = :v",
+        v=visitor,
+    )
+    assert rows == [
+        {
+            "page_url": "https://www.musikfuerfirmen.de/danke?email=[email]",
+            "target": "mailto:[email]",
+            "detail": {"note": "von [email]"},
+        }
+    ]

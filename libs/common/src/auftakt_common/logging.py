@@ -8,13 +8,14 @@ addresses and phone numbers are scrubbed out of every string value.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Literal, TextIO
 
 import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
+
+from .pii import scrub
 
 __all__ = ["configure_logging", "redact_personal_data", "scrub"]
 
@@ -39,14 +40,7 @@ _PII_KEYS = frozenset(
         "cookie",
     }
 )
-_EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\w-])(?:\+|00|0)\d[\d \-/()]{6,}\d(?![\w-])")
 _MASK = "[redacted]"
-
-
-def scrub(text: str) -> str:
-    """Remove e-mail addresses and phone numbers from free text."""
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
 
 
 def _redact(value: Any) -> Any:

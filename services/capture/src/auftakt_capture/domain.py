@@ -15,6 +15,7 @@ from auftakt_common.events import (
     EventDetails,
     LeadSnapshot,
 )
+from auftakt_common.pii import scrub_emails
 from auftakt_common.vault import to_text
 from sqlalchemy import RowMapping
 
@@ -99,7 +100,12 @@ def is_allowed_redirect(url: str, allowed_origins: Iterable[str]) -> bool:
 
 
 def attribution_of(submission: LeadCreate) -> dict[str, str | None]:
-    return {name: getattr(submission, name) for name in ATTRIBUTION_FIELDS}
+    """The submission's attribution; e-mail addresses in URLs (`?email=…`) are removed."""
+    return {name: _without_emails(getattr(submission, name)) for name in ATTRIBUTION_FIELDS}
+
+
+def _without_emails(value: str | None) -> str | None:
+    return None if value is None else scrub_emails(value)
 
 
 def lead_profile(submission: LeadCreate) -> dict[str, Any]:

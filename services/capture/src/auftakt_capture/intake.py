@@ -18,6 +18,7 @@ from auftakt_common.events import (
     LeadUpdated,
 )
 from auftakt_common.outbox import add_events
+from auftakt_common.pii import scrub_emails_deep
 from auftakt_common.tokens import LeadTokens, TokenInvalid
 from auftakt_common.vault import DataKey
 from auftakt_common.vault_store import KeyStore
@@ -268,10 +269,11 @@ class Intake:
                     "lead_id": lead_id,
                     "visitor_id": activity.visitor_id,
                     "activity_type": activity.type,
-                    "page_url": activity.page_url,
-                    "referrer": activity.referrer,
-                    "target": activity.target,
-                    "detail": activity.detail,
+                    # personal data stays out of the clear-text log: mailto:, ?email=…
+                    "page_url": scrub_emails_deep(activity.page_url),
+                    "referrer": scrub_emails_deep(activity.referrer),
+                    "target": scrub_emails_deep(activity.target),
+                    "detail": scrub_emails_deep(activity.detail),
                     "ip_prefix": ip_prefix,
                     "user_agent": (user_agent or None) and user_agent[:512],
                     "occurred_at": times[index],
