@@ -214,8 +214,10 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
             if self._nc is not None:
-                with contextlib.suppress(Exception):  # a broker that is gone cannot say goodbye
-                    await asyncio.wait_for(self._nc.close(), 2)
+                # a broker that is gone cannot say goodbye, and nats-py's close() may not
+                # yield to cancellation: give it 2 s without waiting on a cancel
+                closing = asyncio.ensure_future(self._nc.close())
+                await asyncio.wait({closing}, timeout=2)
 
     async def _connect(self) -> Client:
         async def connect() -> Client:

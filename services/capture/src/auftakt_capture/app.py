@@ -97,8 +97,8 @@ def create_app(settings: CaptureSettings) -> FastAPI:
             yield
         finally:
             relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
+            # bounded: shutdown must not hang on a broker or database that stopped answering
+            await asyncio.wait({relay_task}, timeout=5)
             await engine.dispose()
 
     app = FastAPI(
