@@ -98,7 +98,7 @@ def create_app(settings: CaptureSettings) -> FastAPI:
         finally:
             relay_task.cancel()
             # bounded: shutdown must not hang on a broker or database that stopped answering
-            await asyncio.wait({relay_task}, timeout=5)
+            await asyncio.wait({relay_task}, timeout=10)
             await engine.dispose()
 
     app = FastAPI(
