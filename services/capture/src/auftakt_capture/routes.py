@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Annotated, Any
 from uuid import uuid4
 
@@ -20,7 +19,14 @@ from .context import Capture
 from .domain import is_allowed_redirect
 from .intake import InvalidField
 from .problems import FORM_TYPES, FieldError, field_errors, is_html_form, page, problem
-from .schemas import ActivityAccepted, ActivityBatch, ActivityCreate, LeadAccepted, LeadCreate
+from .schemas import (
+    ActivityAccepted,
+    ActivityBatch,
+    ActivityCreate,
+    LeadAccepted,
+    LeadCreate,
+    loads_json,
+)
 
 __all__ = ["router"]
 
@@ -68,26 +74,13 @@ class _Unreadable(ValueError):
         self.field = field
 
 
-def _reject_constant(name: str) -> Any:
-    raise _Unreadable("body", f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise _Unreadable("body", f"{text} is too large a number")
-    return value
-
-
 def _decode_json(body: bytes) -> Any:
     try:
-        return json.loads(
-            body or b"null", parse_constant=_reject_constant, parse_float=_finite_float
-        )
-    except (ValueError, RecursionError) as exc:  # incl. ints past Python's digit limit
-        if isinstance(exc, _Unreadable):
-            raise
+        return loads_json(body or b"null")
+    except json.JSONDecodeError as exc:
         raise _Unreadable("body", "is not valid JSON") from exc
+    except (ValueError, RecursionError) as exc:  # NaN, 1e400, ints past the digit limit
+        raise _Unreadable("body", str(exc) or "is not valid JSON") from exc
 
 
 _MAX_DEPTH = 32

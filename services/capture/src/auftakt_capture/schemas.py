@@ -27,6 +27,7 @@ __all__ = [
     "CompanySize",
     "LeadAccepted",
     "LeadCreate",
+    "loads_json",
 ]
 
 CompanySize = Literal["1-10", "11-50", "51-200", "201-500", "500+"]
@@ -55,6 +56,12 @@ def _finite_float(text: str) -> float:
     if math.isinf(value):
         raise ValueError(f"{text} is too large a number")
     return value
+
+
+def loads_json(text: str | bytes) -> Any:
+    """JSON as PostgreSQL can store it: no NaN or Infinity, no overflowing floats.
+    Raises ValueError (incl. `json.JSONDecodeError`) or RecursionError."""
+    return json.loads(text, parse_constant=_no_constants, parse_float=_finite_float)
 
 
 def _blank_is_none_lower(value: Any) -> Any:
@@ -144,7 +151,7 @@ class LeadCreate(BaseModel):
             if "\\u0000" in value:
                 raise ValueError("must not contain NUL characters")
             try:
-                value = json.loads(value, parse_constant=_no_constants, parse_float=_finite_float)
+                value = loads_json(value)
             except (ValueError, RecursionError) as exc:
                 raise ValueError("must be a JSON object of finite numbers") from exc
         if value is not None and len(json.dumps(value)) > MAX_DETAIL_BYTES:
