@@ -50,6 +50,13 @@ def stop(process: subprocess.Popen[bytes]) -> str:
     return output.decode()
 
 
+def scored_leads(pg_port: int) -> int:
+    with psycopg.connect(host="127.0.0.1", port=pg_port, user="postgres", dbname="auftakt") as conn:
+        row = conn.execute("SELECT count(*) FROM scoring.lead_scores").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     ports = {"pg": free_port(), "nats": free_port(), "http": free_port()}
     base = f"http://127.0.0.1:{ports['http']}"
@@ -60,9 +67,14 @@ def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: 
         wait_healthy(f"{base}/readyz", first)
         response = httpx.post(f"{base}/v1/leads", data={"email": email, "first_name": "Nina"})
         assert response.status_code == 303
+        # scoring runs too: it learns of the new lead from capture's event
+        deadline = time.monotonic() + 30
+        while scored_leads(ports["pg"]) == 0:
+            assert time.monotonic() < deadline, "scoring never saw the lead"
+            time.sleep(0.2)
     finally:
         output = stop(first)
-    assert "capture" in output and "stopped" in output
+    assert "capture" in output and "scoring started" in output and "stopped" in output
 
     second = start_stack(tmp_path / "data", ports)
     try:

@@ -22,7 +22,7 @@ __all__ = ["SERVICES", "Stack", "service_env"]
 
 # service name → its package; run as `python -m <package> serve|migrate`. Services are
 # started as processes, never imported: the CLI knows only their names.
-SERVICES: dict[str, str] = {"capture": "auftakt_capture"}
+SERVICES: dict[str, str] = {"capture": "auftakt_capture", "scoring": "auftakt_scoring"}
 _COLOURS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[31m"]
 _RESET = "\033[0m"
 

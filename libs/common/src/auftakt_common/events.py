@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,14 +19,23 @@ __all__ = [
     "ActivityRecorded",
     "Attribution",
     "CompanyInfo",
+    "EmailBounced",
+    "EmailClicked",
+    "EmailOpened",
     "EncryptedContact",
     "Event",
     "EventDetails",
     "LeadCreated",
+    "LeadEnriched",
     "LeadMagnetDownloaded",
+    "LeadScored",
     "LeadSnapshot",
+    "LeadStageChanged",
     "LeadUpdated",
+    "STAGES",
+    "ScoreChange",
     "Sealed",
+    "Stage",
     "event_for_subject",
     "utc_now",
 ]
@@ -144,11 +153,88 @@ class ActivityRecorded(Event):
     attributed_later: bool = False
 
 
+Stage = Literal["cold", "warm", "hot", "burning"]
+STAGES: tuple[Stage, ...] = ("cold", "warm", "hot", "burning")
+
+
+class ScoreChange(_Frozen):
+    """One rule applied: `points` as the rule says, `delta` as applied after clamping."""
+
+    activity: str
+    points: int
+    delta: int
+    reason: str
+
+
+class LeadScored(Event):
+    """A lead's score moved (or a rule counted at the 0/100 bounds). `cause_event_id` is the
+    event that caused it; None for decay, which no event causes."""
+
+    subject: ClassVar[str] = "lead.scored"
+    lead_id: UUID
+    score: int
+    previous_score: int
+    stage: Stage
+    changes: list[ScoreChange]
+    cause_event_id: UUID | None = None
+    activity_id: UUID | None = None
+
+
+class LeadStageChanged(Event):
+    subject: ClassVar[str] = "lead.stage_changed"
+    lead_id: UUID
+    previous_stage: Stage
+    stage: Stage
+    score: int
+
+
+class LeadEnriched(Event):
+    """Firmographic facts about a lead, from whichever provider knew them (None: unknown)."""
+
+    subject: ClassVar[str] = "lead.enriched"
+    lead_id: UUID
+    company_id: UUID | None = None
+    company_domain: str | None = None
+    employee_count: int | None = None
+    decision_maker: bool | None = None
+    premium: bool | None = None
+    provider: str | None = None
+
+
+class EmailOpened(Event):
+    subject: ClassVar[str] = "email.opened"
+    lead_id: UUID
+    send_id: UUID
+
+
+class EmailClicked(Event):
+    subject: ClassVar[str] = "email.clicked"
+    lead_id: UUID
+    send_id: UUID
+    url: str | None = None
+
+
+class EmailBounced(Event):
+    """`permanent`: a hard bounce (the address does not exist); soft bounces may recover."""
+
+    subject: ClassVar[str] = "email.bounced"
+    lead_id: UUID
+    send_id: UUID | None = None
+    permanent: bool
+    reason: str | None = None
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     LeadCreated,
     LeadUpdated,
     LeadMagnetDownloaded,
     ActivityRecorded,
+    LeadScored,
+    LeadStageChanged,
+    LeadEnriched,
+    EmailOpened,
+    EmailClicked,
+    EmailBounced,
 )
 
 _BY_SUBJECT = {event.subject: event for event in ALL_EVENTS}

@@ -52,7 +52,14 @@ from .events import Event
 from .messaging import CORRELATION_HEADER, MSG_ID_HEADER, connect_nats
 from .streams import ensure_streams
 
-__all__ = ["OutboxRelay", "add_events", "notify_channel", "outbox_table", "republish"]
+__all__ = [
+    "OutboxRelay",
+    "add_correlated_events",
+    "add_events",
+    "notify_channel",
+    "outbox_table",
+    "republish",
+]
 
 _log = structlog.get_logger("auftakt.outbox")
 _Conn = TypeVar("_Conn")
@@ -88,9 +95,17 @@ async def add_events(
     correlation_id: str | None = None,
 ) -> None:
     """Write events to the outbox in the caller's transaction."""
+    await add_correlated_events(session, outbox, [(event, correlation_id) for event in events])
+
+
+async def add_correlated_events(
+    session: AsyncSession | AsyncConnection,
+    outbox: Table,
+    events: Sequence[tuple[Event, str | None]],
+) -> None:
+    """Write events, each with the correlation id of what caused it, in one statement."""
     if not events:
         return
-    headers = {CORRELATION_HEADER: correlation_id} if correlation_id else {}
     await session.execute(
         insert(outbox),
         [
@@ -98,9 +113,9 @@ async def add_events(
                 "event_id": event.event_id,
                 "subject": event.subject,
                 "payload": event.model_dump_json().encode(),
-                "headers": headers,
+                "headers": {CORRELATION_HEADER: correlation_id} if correlation_id else {},
             }
-            for event in events
+            for event, correlation_id in events
         ],
     )
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["BaseServiceSettings", "decode_key", "parse_master_keys"]
+__all__ = ["BaseServiceSettings", "PersonalDataSettings", "decode_key", "parse_master_keys"]
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "todo", "xxx"}
 
@@ -53,11 +53,6 @@ class BaseServiceSettings(BaseSettings):
     log_format: Literal["json", "console"] | None = None
     log_level: str = "INFO"
 
-    master_keys: SecretStr = SecretStr("")
-    master_key_id: str | None = None
-    blind_index_key: SecretStr = SecretStr("")
-    signing_key: SecretStr = SecretStr("")
-
     outbox_batch_size: int = Field(default=500, ge=1, le=5000)
     outbox_retention_days: int = Field(default=7, ge=1)
 
@@ -69,8 +64,22 @@ class BaseServiceSettings(BaseSettings):
                 return "postgresql+psycopg://" + url.removeprefix(prefix)
         return url
 
+    @property
+    def effective_log_format(self) -> Literal["json", "console"]:
+        return self.log_format or ("json" if self.env == "production" else "console")
+
+
+class PersonalDataSettings(BaseServiceSettings):
+    """For services that read or write personal data: the vault's keys and the signing key.
+    Services without personal data (scoring) never hold them."""
+
+    master_keys: SecretStr = SecretStr("")
+    master_key_id: str | None = None
+    blind_index_key: SecretStr = SecretStr("")
+    signing_key: SecretStr = SecretStr("")
+
     @model_validator(mode="after")
-    def _secrets_are_real(self) -> BaseServiceSettings:
+    def _secrets_are_real(self) -> PersonalDataSettings:
         keys = parse_master_keys(self.master_keys.get_secret_value())
         if self.master_key_id is not None and self.master_key_id not in keys:
             raise ValueError(f"AUFTAKT_MASTER_KEY_ID {self.master_key_id!r} is not in MASTER_KEYS")
@@ -94,7 +103,3 @@ class BaseServiceSettings(BaseSettings):
     @property
     def signing_key_bytes(self) -> bytes:
         return decode_key(self.signing_key.get_secret_value(), name="AUFTAKT_SIGNING_KEY")
-
-    @property
-    def effective_log_format(self) -> Literal["json", "console"]:
-        return self.log_format or ("json" if self.env == "production" else "console")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from auftakt_common.settings import BaseServiceSettings
+from auftakt_common.settings import PersonalDataSettings
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
@@ -15,7 +15,7 @@ def _comma_list(value: object) -> object:
     return value
 
 
-class CaptureSettings(BaseServiceSettings):
+class CaptureSettings(PersonalDataSettings):
     capture_host: str = "127.0.0.1"
     capture_port: int = Field(default=8000, ge=1, le=65535)
     capture_workers: int = Field(default=1, ge=1, le=64)

@@ -1,0 +1,75 @@
+"""Group commit: work submitted concurrently is done together, in one transaction.
+
+Each message handler submits its item and waits. While one batch is being written, the
+next ones queue up and go together as the next batch, so a quiet system writes each item
+at once and a busy one writes hundreds per round trip. A batch that fails is retried item
+by item, so one bad item fails alone and the others commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+__all__ = ["GroupCommit"]
+
+_Item = TypeVar("_Item")
+
+
+class GroupCommit(Generic[_Item]):
+    def __init__(
+        self, write: Callable[[Sequence[_Item]], Awaitable[None]], *, max_batch: int = 500
+    ) -> None:
+        self._write = write
+        self._max_batch = max_batch
+        self._pending: list[tuple[_Item, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def submit(self, item: _Item) -> None:
+        """Returns once `item` is committed; raises what writing it raised."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending(), name="group-commit")
+        await future
+
+    async def _write_pending(self) -> None:
+        await asyncio.sleep(0)  # handlers started together submit together
+        while self._pending:
+            batch = self._pending[: self._max_batch]
+            del self._pending[: self._max_batch]
+            try:
+                await self._write_batch(batch)
+            except BaseException:  # cancelled (shutdown): nobody may wait forever
+                for _, future in batch + self._pending:
+                    future.cancel()
+                self._pending.clear()
+                raise
+
+    async def _write_batch(self, batch: list[tuple[_Item, asyncio.Future[None]]]) -> None:
+        try:
+            await self._write([item for item, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                _resolve(batch[0][1], exc)
+                return
+            for item, future in batch:  # find the bad one: each alone
+                try:
+                    await self._write([item])
+                except Exception as item_exc:
+                    _resolve(future, item_exc)
+                else:
+                    _resolve(future, None)
+            return
+        for _, future in batch:
+            _resolve(future, None)
+
+
+def _resolve(future: asyncio.Future[None], error: Exception | None) -> None:
+    if future.done():  # its handler was cancelled meanwhile
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)

@@ -1,0 +1,110 @@
+"""Commands and replies over NATS request/reply: how `admin-api` asks an owning service to
+read or change its configuration. The owner validates and answers with field errors.
+
+Subjects are not in the event stream: a command is answered once, by one replica (queue
+group named after the owning service), or times out.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "ActivityMapping",
+    "CommandReply",
+    "DeleteActivityMapping",
+    "FieldError",
+    "MAPPING_OPERATORS",
+    "MappingOperator",
+    "SCORING_MAPPING_DELETE",
+    "SCORING_MAPPING_PUT",
+    "SCORING_RULES_LIST",
+    "SCORING_RULE_PUT",
+    "ScoringConfiguration",
+    "ScoringRule",
+    "field_errors",
+]
+
+SCORING_RULES_LIST = "scoring.rules.list"
+SCORING_RULE_PUT = "scoring.rules.put"
+SCORING_MAPPING_PUT = "scoring.mappings.put"
+SCORING_MAPPING_DELETE = "scoring.mappings.delete"
+
+_SLUG = r"^[a-z][a-z0-9_]{1,99}$"
+
+MappingOperator = Literal["equals", "in", "not_in", "prefix", "contains", "regex", "gte", "lte"]
+MAPPING_OPERATORS: tuple[MappingOperator, ...] = (
+    "equals",
+    "in",
+    "not_in",
+    "prefix",
+    "contains",
+    "regex",
+    "gte",
+    "lte",
+)
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class ScoringRule(_Command):
+    """How many points an activity is worth, how often it may count per lead
+    (`max_per_lead`), and how far apart two counted occurrences must be (`cooldown_seconds`)."""
+
+    activity: str = Field(pattern=_SLUG)
+    points: int = Field(ge=-100, le=100)
+    description: str = Field(min_length=1, max_length=255)
+    max_per_lead: int | None = Field(default=None, ge=1, le=1000)
+    cooldown_seconds: int | None = Field(default=None, ge=1, le=365 * 24 * 3600)
+    active: bool = True
+
+
+class ActivityMapping(_Command):
+    """A raw event that looks like this counts as that activity: `field` of an
+    `event_type` event compared with `value` by `operator`. Every matching mapping counts
+    (each activity once per event). `id` None creates a mapping."""
+
+    id: int | None = None
+    position: int = Field(default=100, ge=0, le=100_000)
+    event_type: str = Field(pattern=_SLUG)
+    field: str = Field(min_length=1, max_length=100)
+    operator: MappingOperator
+    value: str = Field(max_length=500)
+    activity: str = Field(pattern=_SLUG)
+    active: bool = True
+    note: str | None = Field(default=None, max_length=255)
+
+
+class DeleteActivityMapping(_Command):
+    id: int
+
+
+class ScoringConfiguration(_Command):
+    rules: list[ScoringRule]
+    mappings: list[ActivityMapping]
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+_Data = TypeVar("_Data")
+
+
+class CommandReply(BaseModel, Generic[_Data]):
+    ok: bool
+    errors: list[FieldError] = []
+    data: _Data | None = None
+
+
+def field_errors(error: ValidationError) -> list[FieldError]:
+    """A pydantic error as field errors a form can show next to its inputs."""
+    return [
+        FieldError(field=".".join(str(part) for part in item["loc"]) or "body", message=item["msg"])
+        for item in error.errors()
+    ]

@@ -1,0 +1,48 @@
+"""`python -m auftakt_scoring [serve|migrate]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from auftakt_common.logging import configure_logging
+from pydantic import ValidationError
+
+from .app import ScoringService, migrate
+from .settings import ScoringSettings
+
+
+async def _serve(settings: ScoringSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    service = ScoringService(settings)
+    try:
+        await service.start()
+        await stop.wait()
+    finally:
+        await service.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="auftakt-scoring", description=__doc__)
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
+    args = parser.parse_args(argv)
+    try:
+        settings = ScoringSettings()
+    except ValidationError as exc:
+        sys.exit(f"scoring: invalid settings:\n{exc}")
+    configure_logging(
+        service="scoring", fmt=settings.effective_log_format, level=settings.log_level
+    )
+    if args.command == "migrate":
+        migrate(settings)
+        return
+    asyncio.run(_serve(settings))
+
+
+if __name__ == "__main__":
+    main()

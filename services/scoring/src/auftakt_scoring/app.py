@@ -1,0 +1,142 @@
+"""Composition root: settings → database, outbox relay, scorer, broker with handlers, and
+the decay job. `ScoringService` runs them all; `__main__` runs it until a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+import structlog
+from auftakt_common.consumers import settling_middleware
+from auftakt_common.db import create_engine
+from auftakt_common.events import utc_now
+from auftakt_common.messaging import connect_nats
+from auftakt_common.migrations import run_migrations
+from auftakt_common.outbox import OutboxRelay
+from auftakt_common.streams import ensure_streams
+from faststream.nats import NatsBroker
+from tenacity import AsyncRetrying, wait_exponential_jitter
+
+from .handlers import SERVICE, register_handlers
+from .models import SCHEMA, outbox
+from .scorer import Scorer
+from .settings import ScoringSettings
+
+__all__ = ["Clock", "ScoringService", "migrate"]
+
+_log = structlog.get_logger("auftakt.scoring")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+Clock = Callable[[], datetime]
+
+
+def migrate(settings: ScoringSettings) -> None:
+    run_migrations(settings.database_url, MIGRATIONS, SCHEMA)
+
+
+class ScoringService:
+    """Scoring, running: consumes its events, publishes its outbox, decays quiet leads."""
+
+    def __init__(
+        self, settings: ScoringSettings, *, clock: Clock = utc_now, decay: bool = True
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._decay_enabled = decay
+        self.engine = create_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            application_name=SERVICE,
+        )
+        self.relay = OutboxRelay(
+            engine=self.engine,
+            outbox=outbox,
+            database_url=settings.database_url,
+            nats_url=settings.nats_url,
+            name=SERVICE,
+            batch_size=settings.outbox_batch_size,
+            stream_replicas=settings.stream_replicas,
+            retention=timedelta(days=settings.outbox_retention_days),
+        )
+        self.scorer = Scorer(self.relay, max_batch=settings.scoring_max_batch)
+        self.broker = NatsBroker(
+            [server.strip() for server in settings.nats_url.split(",")],
+            name=SERVICE,
+            connect_timeout=2,
+            reconnect_time_wait=1,
+            max_reconnect_attempts=-1,
+            graceful_timeout=10,
+            log_level=logging.DEBUG,  # one line per message is too many at INFO
+        )
+        self.broker.add_middleware(
+            settling_middleware(
+                self.broker, service=SERVICE, max_deliver=settings.scoring_max_deliver
+            )
+        )
+        register_handlers(self.broker, self.scorer, settings)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def decay_due(self) -> int:
+        """Apply the decay penalties due now (by the service's clock)."""
+        return await self.scorer.decay_due(self.clock(), batch=self.settings.scoring_decay_batch)
+
+    async def _decay_forever(self) -> None:
+        while True:
+            try:
+                decayed = await self.decay_due()
+                if decayed:
+                    _log.info("decay applied", leads=decayed)
+            except Exception as exc:  # the database may be away; try again next round
+                _log.warning("decay failed, retrying next round", error=repr(exc))
+            await asyncio.sleep(self.settings.scoring_decay_interval_seconds)
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="scoring-outbox-relay"))
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential_jitter(multiplier=0.2, max=5),
+            before_sleep=lambda state: _log.warning(
+                "nats not ready, retrying", attempt=state.attempt_number
+            ),
+        ):
+            with attempt:
+                await self._declare_streams()
+        await self.broker.start()
+        if self._decay_enabled:
+            self._tasks.append(asyncio.create_task(self._decay_forever(), name="scoring-decay"))
+        _log.info("scoring started")
+
+    async def _declare_streams(self) -> None:
+        """The streams the consumers bind to, declared before they bind."""
+        nc = await connect_nats(self.settings.nats_url, name=f"{SERVICE}-setup")
+        try:
+            await ensure_streams(nc.jetstream(), self.settings.stream_replicas)
+        finally:
+            await nc.close()
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.broker.stop()  # waits for handlers in flight (graceful_timeout)
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=10)
+        self._tasks.clear()
+        await self.engine.dispose()
+        _log.info("scoring stopped")
+
+    async def __aenter__(self) -> ScoringService:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

@@ -1,0 +1,127 @@
+"""Scoring's message handlers: events in, scores out; and the rule book's commands.
+
+Each event handler hands its event to the scorer and returns once it is committed; the
+settling middleware then acks (or naks for a retry). Commands are answered by one replica.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from auftakt_common.commands import (
+    SCORING_MAPPING_DELETE,
+    SCORING_MAPPING_PUT,
+    SCORING_RULE_PUT,
+    SCORING_RULES_LIST,
+    ActivityMapping,
+    CommandReply,
+    DeleteActivityMapping,
+    ScoringConfiguration,
+    ScoringRule,
+    field_errors,
+)
+from auftakt_common.consumers import event_subscriber
+from auftakt_common.events import (
+    ActivityRecorded,
+    EmailBounced,
+    EmailClicked,
+    EmailOpened,
+    Event,
+    LeadCreated,
+    LeadEnriched,
+    LeadMagnetDownloaded,
+    LeadUpdated,
+)
+from auftakt_common.messaging import CORRELATION_HEADER
+from faststream.nats import NatsBroker, NatsMessage
+from pydantic import BaseModel, ValidationError
+
+from .scorer import Received, Scorer
+from .settings import ScoringSettings
+
+__all__ = ["SERVICE", "register_handlers"]
+
+_Command = TypeVar("_Command", bound=BaseModel)
+_Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[Any]])
+
+SERVICE = "scoring"
+
+
+def register_handlers(broker: NatsBroker, scorer: Scorer, settings: ScoringSettings) -> None:
+    def subscriber(event: type[Event]) -> Callable[[_Handler], _Handler]:  # noqa: UP047
+        return event_subscriber(
+            broker,
+            event,
+            service=SERVICE,
+            max_workers=settings.scoring_max_in_flight,
+            max_deliver=settings.scoring_max_deliver,
+        )
+
+    async def score(event: Event, msg: NatsMessage) -> None:
+        await scorer.submit(Received(event, (msg.headers or {}).get(CORRELATION_HEADER)))
+
+    @subscriber(ActivityRecorded)
+    async def on_activity_recorded(event: ActivityRecorded, msg: NatsMessage) -> None:
+        await score(event, msg)
+
+    @subscriber(LeadMagnetDownloaded)
+    async def on_lead_magnet_downloaded(event: LeadMagnetDownloaded, msg: NatsMessage) -> None:
+        await score(event, msg)
+
+    @subscriber(LeadCreated)
+    async def on_lead_created(event: LeadCreated, msg: NatsMessage) -> None:
+        await score(event, msg)
+
+    @subscriber(LeadUpdated)
+    async def on_lead_updated(event: LeadUpdated, msg: NatsMessage) -> None:
+        await score(event, msg)
+
+    @subscriber(LeadEnriched)
+    async def on_lead_enriched(event: LeadEnriched, msg: NatsMessage) -> None:
+        await score(event, msg)
+
+    @subscriber(EmailOpened)
+    async def on_email_opened(event: EmailOpened, msg: NatsMessage) -> None:
+        await score(event, msg)
+
+    @subscriber(EmailClicked)
+    async def on_email_clicked(event: EmailClicked, msg: NatsMessage) -> None:
+        await score(event, msg)
+
+    @subscriber(EmailBounced)
+    async def on_email_bounced(event: EmailBounced, msg: NatsMessage) -> None:
+        await score(event, msg)
+
+    @broker.subscriber(SCORING_RULES_LIST, queue=SERVICE)
+    async def on_list_rules() -> CommandReply[ScoringConfiguration]:
+        return CommandReply(ok=True, data=await scorer.configuration())
+
+    @broker.subscriber(SCORING_RULE_PUT, queue=SERVICE)
+    async def on_put_rule(msg: NatsMessage) -> CommandReply[ScoringRule]:
+        rule = _parse(ScoringRule, msg)
+        if isinstance(rule, CommandReply):
+            return rule
+        return await scorer.put_rule(rule)
+
+    @broker.subscriber(SCORING_MAPPING_PUT, queue=SERVICE)
+    async def on_put_mapping(msg: NatsMessage) -> CommandReply[ActivityMapping]:
+        mapping = _parse(ActivityMapping, msg)
+        if isinstance(mapping, CommandReply):
+            return mapping
+        return await scorer.put_mapping(mapping)
+
+    @broker.subscriber(SCORING_MAPPING_DELETE, queue=SERVICE)
+    async def on_delete_mapping(msg: NatsMessage) -> CommandReply[None]:
+        command = _parse(DeleteActivityMapping, msg)
+        if isinstance(command, CommandReply):
+            return command
+        return await scorer.delete_mapping(command.id)
+
+
+def _parse(model: type[_Command], msg: NatsMessage) -> _Command | CommandReply[Any]:
+    """The command, or a reply naming the fields that are wrong."""
+    try:
+        return model.model_validate_json(msg.body)
+    except ValidationError as exc:
+        return CommandReply(ok=False, errors=field_errors(exc))

@@ -1,0 +1,207 @@
+"""The units of work: score a batch of events, apply due decay, edit the rule book.
+
+Each runs in one transaction: lock the leads, check the inbox, ask the domain, write
+scores, history and outgoing events (outbox). Events submitted concurrently by the
+message handlers are written together (group commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import structlog
+from auftakt_common.batching import GroupCommit
+from auftakt_common.commands import (
+    ActivityMapping,
+    CommandReply,
+    FieldError,
+    ScoringConfiguration,
+    ScoringRule,
+)
+from auftakt_common.events import Event, LeadScored, LeadStageChanged, ScoreChange, Stage
+from auftakt_common.outbox import OutboxRelay, add_correlated_events
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import repository as repo
+from .domain import Applied, LeadState, RuleBook, apply_observation, decay, mapping_errors, observe
+from .models import outbox
+
+__all__ = ["Received", "Scorer"]
+
+_log = structlog.get_logger("auftakt.scoring")
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    event: Event
+    correlation_id: str | None = None
+
+
+@dataclass
+class _Outcome:
+    """What a unit of work writes besides the leads' new state."""
+
+    history: list[tuple[UUID, Applied, UUID | None]]
+    counted: set[tuple[UUID, str]]
+    events: list[tuple[Event, str | None]]
+
+    def record(
+        self,
+        state: LeadState,
+        before: tuple[int, Stage],
+        applied: list[Applied],
+        cause: Received | None,
+        activity_id: UUID | None = None,
+    ) -> None:
+        if not applied:
+            return
+        cause_id = cause.event.event_id if cause else None
+        correlation = cause.correlation_id if cause else None
+        self.history.extend((state.lead_id, change, cause_id) for change in applied)
+        self.counted.update((state.lead_id, change.activity) for change in applied)
+        previous_score, previous_stage = before
+        self.events.append(
+            (
+                LeadScored(
+                    lead_id=state.lead_id,
+                    score=state.score,
+                    previous_score=previous_score,
+                    stage=state.stage,
+                    changes=[
+                        ScoreChange(
+                            activity=change.activity,
+                            points=change.points,
+                            delta=change.delta,
+                            reason=change.reason,
+                        )
+                        for change in applied
+                    ],
+                    cause_event_id=cause_id,
+                    activity_id=activity_id,
+                ),
+                correlation,
+            )
+        )
+        if state.stage != previous_stage:
+            self.events.append(
+                (
+                    LeadStageChanged(
+                        lead_id=state.lead_id,
+                        previous_stage=previous_stage,
+                        stage=state.stage,
+                        score=state.score,
+                    ),
+                    correlation,
+                )
+            )
+
+
+class Scorer:
+    def __init__(self, relay: OutboxRelay, *, max_batch: int = 500) -> None:
+        self._relay = relay
+        self._book: RuleBook | None = None
+        self._group = GroupCommit(self.score_batch, max_batch=max_batch)
+
+    async def submit(self, received: Received) -> None:
+        """Score one event together with whatever else arrives meanwhile; returns once
+        committed."""
+        await self._group.submit(received)
+
+    async def _rulebook(self, conn: AsyncConnection) -> RuleBook:
+        if self._book is None or self._book.version != await repo.rulebook_version(conn):
+            self._book = await repo.load_rulebook(conn)
+            _log.info("rule book loaded", version=self._book.version)
+        return self._book
+
+    async def score_batch(self, batch: Sequence[Received]) -> None:
+        observed = [
+            (observation, received)
+            for received in batch
+            if (observation := observe(received.event)) is not None
+        ]
+        if not observed:
+            return
+        async with self._relay.transaction() as conn:
+            book = await self._rulebook(conn)
+            states = await repo.lock_leads(conn, {obs.lead_id for obs, _ in observed})
+            fresh = await repo.first_deliveries(
+                conn, {(obs.event_id, obs.subject) for obs, _ in observed}
+            )
+            pages = await repo.new_pages(
+                conn, {(obs.lead_id, obs.page) for obs, _ in observed if obs.page is not None}
+            )
+            outcome = _Outcome(history=[], counted=set(), events=[])
+            observed.sort(key=lambda pair: pair[0].occurred_at)
+            for observation, received in observed:
+                if observation.event_id not in fresh:
+                    continue  # handled before: a redelivery, or twice in this batch
+                fresh.discard(observation.event_id)
+                state = states[observation.lead_id]
+                page = (observation.lead_id, observation.page)
+                before = (state.score, state.stage)
+                applied = apply_observation(state, book, observation, new_page=page in pages)
+                pages.discard(page)  # new only the first time
+                outcome.record(state, before, applied, received, observation.activity_id)
+            await self._write(conn, states.values(), outcome)
+
+    async def decay_due(self, now: datetime, *, batch: int = 500) -> int:
+        """Apply every decay penalty due at `now`; the number of leads that lost points.
+        Replicas may run this at once: each lead is decided by whoever locked it."""
+        total = 0
+        while True:
+            async with self._relay.transaction() as conn:
+                book = await self._rulebook(conn)
+                states = await repo.lock_quiet_leads(conn, now, batch)
+                outcome = _Outcome(history=[], counted=set(), events=[])
+                for state in states.values():
+                    before = (state.score, state.stage)
+                    outcome.record(state, before, decay(state, book, now), None)
+                await self._write(conn, states.values(), outcome)
+            total += len({lead_id for lead_id, _, _ in outcome.history})
+            if len(states) < batch:
+                return total
+
+    async def _write(
+        self, conn: AsyncConnection, states: Iterable[LeadState], outcome: _Outcome
+    ) -> None:
+        await repo.save_leads(conn, states, outcome.counted)
+        await repo.add_history(conn, outcome.history)
+        await add_correlated_events(conn, outbox, outcome.events)
+
+    async def configuration(self) -> ScoringConfiguration:
+        async with self._relay.transaction() as conn:
+            return ScoringConfiguration(
+                rules=await repo.list_rules(conn), mappings=await repo.list_mappings(conn)
+            )
+
+    async def put_rule(self, rule: ScoringRule) -> CommandReply[ScoringRule]:
+        async with self._relay.transaction() as conn:
+            await repo.put_rule(conn, rule)
+        _log.info("scoring rule saved", activity=rule.activity, points=rule.points)
+        return CommandReply(ok=True, data=rule)
+
+    async def put_mapping(self, mapping: ActivityMapping) -> CommandReply[ActivityMapping]:
+        async with self._relay.transaction() as conn:
+            activities = {rule.activity for rule in await repo.list_rules(conn)}
+            errors = mapping_errors(mapping, activities)
+            if errors:
+                return CommandReply(ok=False, errors=errors)
+            mapping_id = await repo.put_mapping(conn, mapping)
+        if mapping_id is None:
+            return CommandReply(
+                ok=False, errors=[FieldError(field="id", message="no such mapping")]
+            )
+        _log.info("activity mapping saved", mapping_id=mapping_id, activity=mapping.activity)
+        return CommandReply(ok=True, data=mapping.model_copy(update={"id": mapping_id}))
+
+    async def delete_mapping(self, mapping_id: int) -> CommandReply[None]:
+        async with self._relay.transaction() as conn:
+            deleted = await repo.delete_mapping(conn, mapping_id)
+        if not deleted:
+            return CommandReply(
+                ok=False, errors=[FieldError(field="id", message="no such mapping")]
+            )
+        return CommandReply(ok=True)

@@ -1,0 +1,244 @@
+"""Scoring on real NATS and PostgreSQL: events in, scores, history and events out; caps,
+cooldowns, inbox, decay with a moved clock, rule editing over NATS, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+from auftakt_common.commands import (
+    SCORING_MAPPING_PUT,
+    SCORING_RULE_PUT,
+    SCORING_RULES_LIST,
+)
+from auftakt_common.events import (
+    ActivityRecorded,
+    EmailBounced,
+    EmailOpened,
+    LeadEnriched,
+    LeadMagnetDownloaded,
+)
+from auftakt_common.streams import DEAD_LETTER_STREAM
+from auftakt_scoring.app import ScoringService
+from nats.aio.client import Client
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.events import for_lead, stream_messages
+
+from .helpers import MovableClock, eventually, publish, scorecard
+
+
+def activity(lead_id: UUID, type_: str, clock: MovableClock, **fields: object) -> ActivityRecorded:
+    return ActivityRecorded(
+        activity_id=uuid4(),
+        lead_id=lead_id,
+        activity_type=type_,
+        occurred_at=clock.now,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+async def test_a_pricing_page_view_scores_20_with_its_reason(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    lead = uuid4()
+    await publish(nc, activity(lead, "page_view", clock, page_url="https://x.de/preise"))
+    card = await eventually(lambda: scorecard(db, lead), lambda c: c.score == 20)
+    assert card.stage == "cold"
+    assert card.reasons == ["Preise-Seite besucht (+20)"]
+
+
+async def test_fifty_reloads_of_the_pricing_page_do_not_make_a_lead_burning(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    lead = uuid4()
+    for second in range(50):
+        event = activity(lead, "page_view", clock, page_url="/preise")
+        await publish(
+            nc, event.model_copy(update={"occurred_at": clock.now + timedelta(seconds=second)})
+        )
+    card = await eventually(lambda: scorecard(db, lead), lambda c: c.score > 0, settle=1.0)
+    assert (card.score, card.stage) == (20, "cold")
+    assert card.reasons == ["Preise-Seite besucht (+20)"]
+
+
+async def test_the_same_event_delivered_twice_counts_once(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    lead = uuid4()
+    event = activity(lead, "calendar_booking_started", clock)
+    await publish(nc, event)
+    # a second copy JetStream cannot deduplicate (another message id): only the inbox can
+    await publish(nc, event, msg_id=f"{event.event_id}-again")
+    card = await eventually(lambda: scorecard(db, lead), lambda c: c.score > 0, settle=1.0)
+    assert card.score == 40
+    assert len(card.history) == 1
+
+
+async def test_scores_clamp_at_100_and_at_0(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    lead = uuid4()
+    for type_ in ("calendar_booking_started", "form_50_percent_filled", "phone_clicked"):
+        await publish(nc, activity(lead, type_, clock))
+    card = await eventually(lambda: scorecard(db, lead), lambda c: len(c.history) == 3)
+    assert [row["new_score"] for row in card.history] == [40, 75, 100]
+    assert (card.score, card.stage) == (100, "burning")
+    await publish(nc, activity(lead, "page_view", clock, page_url="/preise"))
+    card = await eventually(lambda: scorecard(db, lead), lambda c: len(c.history) == 4)
+    assert card.score == 100
+    assert card.reasons[-1] == "Preise-Seite besucht (+0)"
+
+    quiet = uuid4()
+    await publish(nc, EmailOpened(lead_id=quiet, send_id=uuid4()))
+    await eventually(lambda: scorecard(db, quiet), lambda c: c.score == 5)
+    await publish(nc, EmailBounced(lead_id=quiet, permanent=True))
+    card = await eventually(lambda: scorecard(db, quiet), lambda c: len(c.history) == 2)
+    assert card.score == 0
+    assert card.reasons[-1] == "Email bounced (ungültig) (-5)"
+
+
+async def test_stage_changes_are_published_only_when_the_stage_changes(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    lead = uuid4()
+    steps = [
+        activity(lead, "blog_post_read", clock, page_url="/blog/a"),  # 8 cold
+        activity(lead, "about_us_visited", clock),  # 23 cold
+        activity(lead, "quiz_completed", clock),  # 43 warm
+        activity(lead, "testimonials_viewed", clock),  # 55 warm
+        activity(lead, "whatsapp_clicked", clock),  # 85 burning
+    ]
+    for done, event in enumerate(steps, start=1):
+        await publish(nc, event)  # one at a time, so every step is its own change
+        await eventually(
+            lambda: scorecard(db, lead), lambda c, done=done: len(c.history) == done, settle=0
+        )
+    card = await eventually(lambda: scorecard(db, lead), lambda c: len(c.history) == 5)
+    assert card.score == 85
+    messages = await stream_messages(nc, for_lead(str(lead)), expect=11)
+    scored = [p for s, p, _ in messages if s == "lead.scored"]
+    changed = [
+        (p["previous_stage"], p["stage"]) for s, p, _ in messages if s == "lead.stage_changed"
+    ]
+    assert len(scored) == 5
+    assert changed == [("cold", "warm"), ("warm", "burning")]
+
+
+async def test_a_magnet_download_and_firmographics_count_by_their_mappings(
+    scoring: ScoringService, nc: Client, db: AsyncEngine
+) -> None:
+    lead = uuid4()
+    await publish(
+        nc, LeadMagnetDownloaded(lead_id=lead, download_id=uuid4(), magnet_type="checklist_2025")
+    )
+    await publish(
+        nc,
+        LeadEnriched(lead_id=lead, employee_count=480, decision_maker=True, premium=True),
+    )
+    card = await eventually(lambda: scorecard(db, lead), lambda c: len(c.history) == 4)
+    assert card.score == 10 + 15 + 20 + 10
+    await publish(nc, LeadEnriched(lead_id=lead, employee_count=500, decision_maker=True))
+    card = await eventually(lambda: scorecard(db, lead), lambda c: True, settle=1.0)
+    assert card.score == 55, "each firmographic signal counts once"
+
+
+async def test_decay_takes_points_after_7_and_30_quiet_days_once_each(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    lead = uuid4()
+    start = clock.now
+    await publish(nc, activity(lead, "calendar_booking_started", clock))
+    await publish(nc, EmailOpened(lead_id=lead, send_id=uuid4(), occurred_at=start))
+    await eventually(lambda: scorecard(db, lead), lambda c: c.score == 45)
+
+    clock.now = start + timedelta(days=6, hours=23)
+    await scoring.decay_due()
+    assert (await scorecard(db, lead)).score == 45  # type: ignore[union-attr]
+
+    clock.now = start + timedelta(days=7, minutes=1)
+    await scoring.decay_due()
+    await scoring.decay_due()
+    assert (await scorecard(db, lead)).score == 35  # type: ignore[union-attr]
+
+    clock.now = start + timedelta(days=30, minutes=1)
+    await scoring.decay_due()
+    card = await scorecard(db, lead)
+    assert card is not None and (card.score, card.stage) == (10, "cold")
+    assert card.reasons[-2:] == [
+        "Keine Aktivität seit 7 Tagen (-10)",
+        "Keine Aktivität seit 30 Tagen (-25)",
+    ]
+
+    clock.now = start + timedelta(days=31)
+    await publish(nc, activity(lead, "page_view", clock, page_url="/preise"))
+    await eventually(lambda: scorecard(db, lead), lambda c: c.score == 30)
+    clock.now = start + timedelta(days=38, minutes=1)
+    await scoring.decay_due()
+    assert (await scorecard(db, lead)).score == 20  # type: ignore[union-attr]
+
+
+async def test_rules_are_changed_over_nats_and_apply_to_the_next_event(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    rule = {
+        "activity": "webinar_attended",
+        "points": 22,
+        "description": "Webinar besucht",
+        "max_per_lead": 1,
+    }
+    reply = json.loads((await nc.request(SCORING_RULE_PUT, json.dumps(rule).encode(), 5)).data)
+    assert reply["ok"] is True
+    lead = uuid4()
+    await publish(nc, activity(lead, "webinar_attended", clock))
+    card = await eventually(lambda: scorecard(db, lead), lambda c: c.score == 22)
+    assert card.reasons == ["Webinar besucht (+22)"]
+
+    bad = {**rule, "points": 500, "description": ""}
+    reply = json.loads((await nc.request(SCORING_RULE_PUT, json.dumps(bad).encode(), 5)).data)
+    assert reply["ok"] is False
+    assert {error["field"] for error in reply["errors"]} == {"points", "description"}
+
+    mapping = {
+        "event_type": "page_view",
+        "field": "path",
+        "operator": "regex",
+        "value": "^/(webinar",
+        "activity": "webinar_attended",
+    }
+    reply = json.loads(
+        (await nc.request(SCORING_MAPPING_PUT, json.dumps(mapping).encode(), 5)).data
+    )
+    assert reply["ok"] is False and reply["errors"][0]["field"] == "value"
+
+    listed = json.loads((await nc.request(SCORING_RULES_LIST, b"", 5)).data)
+    rules = {r["activity"]: r for r in listed["data"]["rules"]}
+    assert rules["budget_calculator_used"]["points"] == 25
+    assert rules["webinar_attended"]["max_per_lead"] == 1
+    assert len(rules) >= 23 and len(listed["data"]["mappings"]) >= 15
+
+
+async def test_an_undecodable_event_goes_to_the_dead_letter_stream(
+    scoring: ScoringService, nc: Client
+) -> None:
+    marker = uuid4().hex
+    await nc.jetstream().publish(
+        "email.opened", json.dumps({"lead_id": "not-a-uuid", "marker": marker}).encode()
+    )
+    js = nc.jetstream()
+    sub = await js.subscribe(
+        "dlq.scoring.email.opened", stream=DEAD_LETTER_STREAM, ordered_consumer=True
+    )
+    try:
+        deadline = asyncio.get_running_loop().time() + 15
+        while True:
+            msg = await sub.next_msg(timeout=max(0.1, deadline - asyncio.get_running_loop().time()))
+            if marker.encode() in msg.data:
+                break
+    finally:
+        await sub.unsubscribe()
+    assert msg.headers is not None
+    assert msg.headers["Auftakt-Original-Subject"] == "email.opened"
+    assert "lead_id" in msg.headers["Auftakt-Error"]
