@@ -16,19 +16,13 @@ import asyncio
 import json
 import multiprocessing
 import os
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
 import psycopg
-from auftakt_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
-from auftakt_common.testing import generated_secrets
+from auftakt_common.embedded import free_port
+from harness import Connection, percentile, running_stack, start_service, wait_ready
 
 
 def _activity(visitor: str) -> dict[str, object]:
@@ -66,30 +60,6 @@ def _body(scenario: str, n: int, worker: int) -> tuple[str, dict[str, object]]:
     }
 
 
-class _Connection:
-    """A bare keep-alive HTTP/1.1 connection: the load generator must cost far less CPU
-    than the server it measures (httpx spends several ms per request)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    async def post(self, host: str, path: str, content_type: str, body: bytes) -> int:
-        self.writer.write(
-            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        if length:
-            await self.reader.readexactly(length)
-        return status
-
-
 def _encode(scenario: str, n: int, worker: int) -> tuple[str, str, bytes]:
     path, kwargs = _body(scenario, n, worker)
     if "json" in kwargs:
@@ -100,26 +70,26 @@ def _encode(scenario: str, n: int, worker: int) -> tuple[str, str, bytes]:
 async def _drive(
     base: str, scenario: str, seconds: float, concurrency: int, worker: int
 ) -> tuple[int, int, list[float]]:
-    host, port = base.removeprefix("http://").split(":")
+    host = base.removeprefix("http://")
     latencies: list[float] = []
     ok = failed = 0
     deadline = time.perf_counter() + seconds
 
     async def loop(slot: int) -> None:
         nonlocal ok, failed
-        connection = _Connection(*await asyncio.open_connection(host, int(port)))
+        connection = await Connection.open(base)
         n = slot
         while time.perf_counter() < deadline:
             path, content_type, body = _encode(scenario, n, worker)
             started = time.perf_counter()
-            status = await connection.post(f"{host}:{port}", path, content_type, body)
+            status, _ = await connection.post(host, path, content_type, body)
             latencies.append(time.perf_counter() - started)
             if status < 400:
                 ok += 1
             else:
                 failed += 1
             n += concurrency
-        connection.writer.close()
+        connection.close()
 
     await asyncio.gather(*(loop(slot) for slot in range(concurrency)))
     return ok, failed, latencies
@@ -127,10 +97,6 @@ async def _drive(
 
 def _worker(args: tuple[str, str, float, int, int]) -> tuple[int, int, list[float]]:
     return asyncio.run(_drive(*args))
-
-
-def _percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=1000)[int(q * 1000) - 1] if len(values) > 1 else 0.0
 
 
 def _outbox_backlog(database_url: str) -> int:
@@ -152,37 +118,18 @@ def main() -> None:
     parser.add_argument("--scenarios", default="activity,batch50,form")
     args = parser.parse_args()
 
-    data = Path(tempfile.mkdtemp(prefix="auftakt-bench-"))
-    servers: list[EmbeddedPostgres | EmbeddedNats] = []
-    env = {**os.environ, **{f"AUFTAKT_{k.upper()}": v for k, v in generated_secrets().items()}}
-    if "AUFTAKT_DATABASE_URL" not in os.environ:
-        postgres = EmbeddedPostgres(data / "postgres", free_port())
-        env["AUFTAKT_DATABASE_URL"] = postgres.start()
-        servers.append(postgres)
-    if "AUFTAKT_NATS_URL" not in os.environ:
-        nats_server = EmbeddedNats(data / "nats", free_port())
-        env["AUFTAKT_NATS_URL"] = nats_server.start()
-        servers.append(nats_server)
     port = free_port()
-    env |= {
-        "AUFTAKT_ENV": "production",
-        "AUFTAKT_LOG_LEVEL": "WARNING",
-        "AUFTAKT_CAPTURE_PORT": str(port),
-        "AUFTAKT_CAPTURE_WORKERS": str(args.workers),
-        "AUFTAKT_CAPTURE_RATE_LIMIT_ENABLED": "false",
-        "AUFTAKT_CAPTURE_ALLOWED_ORIGINS": "https://www.musikfuerfirmen.de",
-    }
-    capture: subprocess.Popen[bytes] | None = None
-    try:
-        subprocess.run([sys.executable, "-m", "auftakt_capture", "migrate"], env=env, check=True)
-        capture = subprocess.Popen([sys.executable, "-m", "auftakt_capture", "serve"], env=env)
+    with (
+        running_stack(
+            capture_port=str(port),
+            capture_workers=str(args.workers),
+            capture_rate_limit_enabled="false",
+            capture_allowed_origins="https://www.musikfuerfirmen.de",
+        ) as env,
+        start_service("auftakt_capture", env),
+    ):
         base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_ready(f"{base}/readyz")
         print(
             f"capture: {args.workers} workers; load: {args.clients} processes x "
             f"{args.concurrency} in flight; {args.seconds:.0f} s per scenario; "
@@ -211,15 +158,9 @@ def main() -> None:
             per_request = 50 if scenario == "batch50" else 1
             print(
                 f"{scenario:<10} {ok / elapsed:>8.0f} {ok * per_request / elapsed:>9.0f} "
-                f"{_percentile(latencies, 0.5) * 1000:>8.1f} "
-                f"{_percentile(latencies, 0.99) * 1000:>8.1f} {failed:>7} {drain:>10.1f} s"
+                f"{percentile(latencies, 0.5) * 1000:>8.1f} "
+                f"{percentile(latencies, 0.99) * 1000:>8.1f} {failed:>7} {drain:>10.1f} s"
             )
-    finally:
-        if capture is not None:
-            capture.terminate()
-            capture.wait(30)
-        for server in reversed(servers):
-            server.stop()
 
 
 if __name__ == "__main__":

@@ -84,6 +84,7 @@ async def test_two_processes_count_every_event_for_one_lead_exactly_once(
     rule = {"activity": activity, "points": 1, "description": "Testpunkt"}
     reply = await nc.request(SCORING_RULE_PUT, json.dumps(rule).encode(), timeout=10)
     assert json.loads(reply.data)["ok"] is True
+    await asyncio.sleep(1.2)  # the other replica checks for rule edits once a second
 
     lead = uuid4()
     events = [

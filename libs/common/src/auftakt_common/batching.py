@@ -1,9 +1,9 @@
-"""Group commit: work submitted concurrently is done together, in one transaction.
+"""Group commit: work that arrives while a batch is being written goes in the next batch.
 
-Each message handler submits its item and waits. While one batch is being written, the
-next ones queue up and go together as the next batch, so a quiet system writes each item
-at once and a busy one writes hundreds per round trip. A batch that fails is retried item
-by item, so one bad item fails alone and the others commit.
+Each message handler adds its item and gets a future that resolves once the item is
+committed. While one batch is being written, the next items queue up and go together, so
+a quiet system writes each item at once and a busy one hundreds per round trip. A batch
+that fails is retried item by item, so one bad item fails alone and the others commit.
 """
 
 from __future__ import annotations
@@ -26,16 +26,22 @@ class GroupCommit(Generic[_Item]):
         self._pending: list[tuple[_Item, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def submit(self, item: _Item) -> None:
-        """Returns once `item` is committed; raises what writing it raised."""
+    def add(self, item: _Item) -> asyncio.Future[None]:
+        """Queue `item`; the future resolves once it is committed, or fails with what
+        writing it raised (cancelled if the writer was stopped first)."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_pending(), name="group-commit")
-        await future
+        return future
+
+    async def drain(self, timeout: float) -> None:
+        """Let the items already queued be written (at most `timeout` seconds)."""
+        if self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer}, timeout=timeout)
 
     async def _write_pending(self) -> None:
-        await asyncio.sleep(0)  # handlers started together submit together
+        await asyncio.sleep(0)  # the messages that arrived together go together
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]

@@ -10,7 +10,10 @@ over the first message, which adds its timeout to every event's latency at low r
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
 import structlog
@@ -22,10 +25,12 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from .events import Event
+from .messaging import CORRELATION_HEADER
 from .streams import DEAD_LETTER_STREAM, EVENTS_STREAM
 
 __all__ = [
     "ERROR_HEADER",
+    "current_correlation_id",
     "ORIGINAL_SUBJECT_HEADER",
     "dead_letter_subject",
     "durable_name",
@@ -39,6 +44,11 @@ _JS_ACK_PREFIX = "$JS.ACK."
 _MAX_RETRY_DELAY = 60.0
 
 _log = structlog.get_logger("auftakt.consumers")
+
+current_correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+"""The correlation id of the message being handled (set by `settling_middleware`). Cheaper
+than a handler parameter taking the message: FastStream resolves context parameters
+through a worker thread, per message."""
 _Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[Any]])
 
 # the streams exist already: `ensure_streams` declares them with their full configuration
@@ -58,13 +68,15 @@ def event_subscriber(
     event: type[Event],
     *,
     service: str,
-    max_workers: int = 256,
+    max_in_flight: int = 1024,
     max_deliver: int = 8,
     ack_wait: float = 30.0,
 ) -> Callable[[_Handler], _Handler]:
     """Register a handler for `event` on the service's durable consumer of its subject.
 
-    The handler runs up to `max_workers` messages at once; `settling_middleware` acks."""
+    Handlers run one after another as messages arrive. A handler that returns a future
+    (work queued for a group commit) is settled when the future resolves, so at most
+    `max_in_flight` messages wait for their commit; `settling_middleware` settles."""
     subscriber = broker.subscriber(
         event.subject,
         # the deliver group names the durable consumer too (one per service and subject)
@@ -74,10 +86,10 @@ def event_subscriber(
         config=ConsumerConfig(
             max_deliver=max_deliver,
             ack_wait=ack_wait,
-            max_ack_pending=max_workers * 4,
+            max_ack_pending=max_in_flight,
         ),
-        max_workers=max_workers,
         ack_policy=AckPolicy.MANUAL,
+        no_reply=True,
         title=f"{service}: {event.subject}",
     )
     return cast(Callable[[_Handler], _Handler], subscriber)
@@ -92,7 +104,8 @@ def settling_middleware(
 ) -> type[BaseMiddleware]:
     """A broker middleware that settles every JetStream message its handlers receive.
 
-    Success: ack. Failure: nak with exponential back-off (0.5 s … 60 s). A message that
+    Success: ack (for a handler that returned a future: once it resolves). Failure: nak
+    with exponential back-off (0.5 s … 60 s). A message that
     cannot be decoded, or failed `max_deliver` times, goes to `dlq.<service>.<subject>`
     in the dead-letter stream (headers say why) and is terminated: no endless retries, and
     ops can inspect and replay it. Core NATS requests pass through untouched."""
@@ -111,6 +124,28 @@ def settling_middleware(
         )
         await msg.reject()
 
+    async def settle(msg: NatsMessage, error: BaseException | None) -> None:
+        if error is None:
+            await msg.ack()
+            return
+        delivered = msg.raw_message.metadata.num_delivered
+        log = _log.bind(subject=msg.raw_message.subject, delivered=delivered)
+        if isinstance(error, ValidationError) or delivered >= max_deliver:
+            log.error("message dead-lettered", error=repr(error))
+            await dead_letter(msg, error)
+        else:
+            log.warning("message failed, will retry", error=repr(error))
+            await msg.nack(delay=_retry_delay(delivered))
+
+    def settle_later(msg: NatsMessage, done: asyncio.Future[None]) -> None:
+        if done.cancelled():
+            return  # shutting down: unacknowledged, so JetStream delivers it again
+        task = asyncio.create_task(settle(msg, done.exception()))
+        settling.add(task)  # keep a reference until it ran
+        task.add_done_callback(settling.discard)
+
+    settling: set[asyncio.Task[None]] = set()
+
     class Settle(BaseMiddleware):
         async def consume_scope(
             self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
@@ -120,17 +155,14 @@ def settling_middleware(
             reply = getattr(msg.raw_message, "reply", "") or ""
             if not reply.startswith(_JS_ACK_PREFIX):
                 return await call_next(msg)
+            current_correlation_id.set((msg.headers or {}).get(CORRELATION_HEADER))
             try:
                 result = await call_next(msg)
             except Exception as exc:
-                delivered = msg.raw_message.metadata.num_delivered
-                log = _log.bind(subject=msg.raw_message.subject, delivered=delivered)
-                if isinstance(exc, ValidationError) or delivered >= max_deliver:
-                    log.error("message dead-lettered", error=repr(exc))
-                    await dead_letter(msg, exc)
-                else:
-                    log.warning("message failed, will retry", error=repr(exc))
-                    await msg.nack(delay=_retry_delay(delivered))
+                await settle(msg, exc)
+                return None
+            if isinstance(result, asyncio.Future):
+                result.add_done_callback(functools.partial(settle_later, msg))
                 return None
             await msg.ack()
             return result

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -57,6 +58,8 @@ __all__ = [
     "add_correlated_events",
     "add_events",
     "notify_channel",
+    "outbox_insert_sql",
+    "outbox_parameters",
     "outbox_table",
     "republish",
 ]
@@ -118,6 +121,29 @@ async def add_correlated_events(
             for event, correlation_id in events
         ],
     )
+
+
+def outbox_insert_sql(outbox: Table) -> str:
+    """One statement that writes a batch of events, for psycopg (`outbox_parameters`):
+    columns as arrays, so its text is the same for every batch size."""
+    return (
+        f'INSERT INTO "{outbox.schema}".outbox (event_id, subject, payload, headers)'
+        " SELECT * FROM unnest(%(event_ids)s::uuid[], %(subjects)s::varchar[],"
+        " %(payloads)s::bytea[], %(headers)s::text[]::jsonb[])"
+    )
+
+
+def outbox_parameters(events: Sequence[tuple[Event, str | None]]) -> dict[str, list[Any]]:
+    """The parameters of `outbox_insert_sql` for events with their correlation ids."""
+    return {
+        "event_ids": [event.event_id for event, _ in events],
+        "subjects": [event.subject for event, _ in events],
+        "payloads": [event.model_dump_json().encode() for event, _ in events],
+        "headers": [
+            json.dumps({CORRELATION_HEADER: correlation_id} if correlation_id else {})
+            for _, correlation_id in events
+        ],
+    }
 
 
 async def republish(engine: AsyncEngine, outbox: Table, since: datetime, until: datetime) -> int:

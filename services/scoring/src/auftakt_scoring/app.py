@@ -120,7 +120,8 @@ class ScoringService:
 
     async def stop(self) -> None:
         with contextlib.suppress(Exception):
-            await self.broker.stop()  # waits for handlers in flight (graceful_timeout)
+            await self.broker.stop()  # no new messages
+        await self.scorer.drain(timeout=10)  # what was received is committed, then acked
         for task in self._tasks:
             task.cancel()
         if self._tasks:

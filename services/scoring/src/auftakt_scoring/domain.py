@@ -91,7 +91,10 @@ def page_key(page_url: str | None) -> str | None:
     """A page's identity for counting distinct pages: its path, lower case, no trailing /."""
     if not page_url:
         return None
-    path = urlsplit(page_url).path.lower().rstrip("/")
+    try:
+        path = urlsplit(page_url).path.lower().rstrip("/")
+    except ValueError:  # not a URL (e.g. a broken IPv6 host): no page to count
+        return None
     return path or "/"
 
 
@@ -287,6 +290,7 @@ class LeadState:
     score: int = 0
     stage: Stage = "cold"
     last_activity_at: datetime | None = None
+    decayed_at: datetime | None = None  # when the last decay penalty was applied
     decay_level: int = 0  # how many DECAY_STEPS were applied in the current quiet period
     distinct_pages: int = 0
     counts: dict[str, RuleCount] = dataclasses.field(default_factory=dict)
@@ -341,11 +345,14 @@ def apply_observation(
     state: LeadState, book: RuleBook, observation: Observation, *, new_page: bool
 ) -> list[Applied]:
     """Everything one event does to a lead's score, in order."""
-    if observation.is_activity and (
-        state.last_activity_at is None or observation.occurred_at > state.last_activity_at
-    ):
-        state.last_activity_at = observation.occurred_at
-        state.decay_level = 0
+    at = observation.occurred_at
+    if observation.is_activity:
+        if state.last_activity_at is None or at > state.last_activity_at:
+            state.last_activity_at = at
+        # a quiet period ends with activity after its penalty, not with a late report of
+        # activity from before it (which would give the same penalty twice)
+        if state.decayed_at is None or at > state.decayed_at:
+            state.decay_level = 0
     facts = dict(observation.facts)
     if observation.page is not None:
         if new_page:
@@ -370,6 +377,7 @@ def decay(state: LeadState, book: RuleBook, now: datetime) -> list[Applied]:
         if state.decay_level >= level or quiet_for < after:
             continue
         state.decay_level = level
+        state.decayed_at = now
         rule = book.rules.get(activity)
         if rule is None:
             continue

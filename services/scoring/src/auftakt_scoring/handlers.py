@@ -1,11 +1,13 @@
 """Scoring's message handlers: events in, scores out; and the rule book's commands.
 
-Each event handler hands its event to the scorer and returns once it is committed; the
-settling middleware then acks (or naks for a retry). Commands are answered by one replica.
+Each event handler hands its event to the scorer and returns the future of its commit;
+the settling middleware acks once it resolves (or naks for a retry). Commands are
+answered by one replica.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -21,7 +23,7 @@ from auftakt_common.commands import (
     ScoringRule,
     field_errors,
 )
-from auftakt_common.consumers import event_subscriber
+from auftakt_common.consumers import current_correlation_id, event_subscriber
 from auftakt_common.events import (
     ActivityRecorded,
     EmailBounced,
@@ -33,7 +35,6 @@ from auftakt_common.events import (
     LeadMagnetDownloaded,
     LeadUpdated,
 )
-from auftakt_common.messaging import CORRELATION_HEADER
 from faststream.nats import NatsBroker, NatsMessage
 from pydantic import BaseModel, ValidationError
 
@@ -54,44 +55,44 @@ def register_handlers(broker: NatsBroker, scorer: Scorer, settings: ScoringSetti
             broker,
             event,
             service=SERVICE,
-            max_workers=settings.scoring_max_in_flight,
+            max_in_flight=settings.scoring_max_in_flight,
             max_deliver=settings.scoring_max_deliver,
         )
 
-    async def score(event: Event, msg: NatsMessage) -> None:
-        await scorer.submit(Received(event, (msg.headers or {}).get(CORRELATION_HEADER)))
+    def score(event: Event) -> asyncio.Future[None]:
+        return scorer.add(Received(event, current_correlation_id.get()))
 
     @subscriber(ActivityRecorded)
-    async def on_activity_recorded(event: ActivityRecorded, msg: NatsMessage) -> None:
-        await score(event, msg)
+    async def on_activity_recorded(event: ActivityRecorded) -> asyncio.Future[None]:
+        return score(event)
 
     @subscriber(LeadMagnetDownloaded)
-    async def on_lead_magnet_downloaded(event: LeadMagnetDownloaded, msg: NatsMessage) -> None:
-        await score(event, msg)
+    async def on_lead_magnet_downloaded(event: LeadMagnetDownloaded) -> asyncio.Future[None]:
+        return score(event)
 
     @subscriber(LeadCreated)
-    async def on_lead_created(event: LeadCreated, msg: NatsMessage) -> None:
-        await score(event, msg)
+    async def on_lead_created(event: LeadCreated) -> asyncio.Future[None]:
+        return score(event)
 
     @subscriber(LeadUpdated)
-    async def on_lead_updated(event: LeadUpdated, msg: NatsMessage) -> None:
-        await score(event, msg)
+    async def on_lead_updated(event: LeadUpdated) -> asyncio.Future[None]:
+        return score(event)
 
     @subscriber(LeadEnriched)
-    async def on_lead_enriched(event: LeadEnriched, msg: NatsMessage) -> None:
-        await score(event, msg)
+    async def on_lead_enriched(event: LeadEnriched) -> asyncio.Future[None]:
+        return score(event)
 
     @subscriber(EmailOpened)
-    async def on_email_opened(event: EmailOpened, msg: NatsMessage) -> None:
-        await score(event, msg)
+    async def on_email_opened(event: EmailOpened) -> asyncio.Future[None]:
+        return score(event)
 
     @subscriber(EmailClicked)
-    async def on_email_clicked(event: EmailClicked, msg: NatsMessage) -> None:
-        await score(event, msg)
+    async def on_email_clicked(event: EmailClicked) -> asyncio.Future[None]:
+        return score(event)
 
     @subscriber(EmailBounced)
-    async def on_email_bounced(event: EmailBounced, msg: NatsMessage) -> None:
-        await score(event, msg)
+    async def on_email_bounced(event: EmailBounced) -> asyncio.Future[None]:
+        return score(event)
 
     @broker.subscriber(SCORING_RULES_LIST, queue=SERVICE)
     async def on_list_rules() -> CommandReply[ScoringConfiguration]:

@@ -98,6 +98,7 @@ class LeadScoreRow(Base):
     score: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     stage: Mapped[str] = mapped_column(String(10), server_default=text("'cold'"))
     last_activity_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decay_level: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     distinct_pages: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created_at: Mapped[datetime] = _now()

@@ -7,6 +7,8 @@ message handlers are written together (group commit).
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,16 +24,16 @@ from auftakt_common.commands import (
     ScoringRule,
 )
 from auftakt_common.events import Event, LeadScored, LeadStageChanged, ScoreChange, Stage
-from auftakt_common.outbox import OutboxRelay, add_correlated_events
+from auftakt_common.outbox import OutboxRelay
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .domain import Applied, LeadState, RuleBook, apply_observation, decay, mapping_errors, observe
-from .models import outbox
 
 __all__ = ["Received", "Scorer"]
 
 _log = structlog.get_logger("auftakt.scoring")
+_RULEBOOK_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,17 +105,27 @@ class Scorer:
     def __init__(self, relay: OutboxRelay, *, max_batch: int = 500) -> None:
         self._relay = relay
         self._book: RuleBook | None = None
+        self._book_checked = 0.0
         self._group = GroupCommit(self.score_batch, max_batch=max_batch)
 
-    async def submit(self, received: Received) -> None:
-        """Score one event together with whatever else arrives meanwhile; returns once
-        committed."""
-        await self._group.submit(received)
+    def add(self, received: Received) -> asyncio.Future[None]:
+        """Score one event together with whatever else arrives meanwhile; the future
+        resolves once it is committed."""
+        return self._group.add(received)
+
+    async def drain(self, timeout: float) -> None:
+        """Finish writing what was already received (shutdown)."""
+        await self._group.drain(timeout)
 
     async def _rulebook(self, conn: AsyncConnection) -> RuleBook:
-        if self._book is None or self._book.version != await repo.rulebook_version(conn):
-            self._book = await repo.load_rulebook(conn)
-            _log.info("rule book loaded", version=self._book.version)
+        """The rules in force. Edits (by any replica) bump a version, checked at most once a
+        second: a change applies within a second, without a query per batch."""
+        now = time.monotonic()
+        if self._book is None or now - self._book_checked > _RULEBOOK_CHECK_SECONDS:
+            self._book_checked = now
+            if self._book is None or self._book.version != await repo.rulebook_version(conn):
+                self._book = await repo.load_rulebook(conn)
+                _log.info("rule book loaded", version=self._book.version)
         return self._book
 
     async def score_batch(self, batch: Sequence[Received]) -> None:
@@ -126,13 +138,13 @@ class Scorer:
             return
         async with self._relay.transaction() as conn:
             book = await self._rulebook(conn)
-            states = await repo.lock_leads(conn, {obs.lead_id for obs, _ in observed})
-            fresh = await repo.first_deliveries(
-                conn, {(obs.event_id, obs.subject) for obs, _ in observed}
+            locked = await repo.lock_batch(
+                conn,
+                lead_ids={obs.lead_id for obs, _ in observed},
+                deliveries={(obs.event_id, obs.subject) for obs, _ in observed},
+                pages={(obs.lead_id, obs.page) for obs, _ in observed if obs.page is not None},
             )
-            pages = await repo.new_pages(
-                conn, {(obs.lead_id, obs.page) for obs, _ in observed if obs.page is not None}
-            )
+            states, fresh, pages = locked.states, locked.fresh, locked.new_pages
             outcome = _Outcome(history=[], counted=set(), events=[])
             observed.sort(key=lambda pair: pair[0].occurred_at)
             for observation, received in observed:
@@ -167,9 +179,7 @@ class Scorer:
     async def _write(
         self, conn: AsyncConnection, states: Iterable[LeadState], outcome: _Outcome
     ) -> None:
-        await repo.save_leads(conn, states, outcome.counted)
-        await repo.add_history(conn, outcome.history)
-        await add_correlated_events(conn, outbox, outcome.events)
+        await repo.save_batch(conn, states, outcome.counted, outcome.history, outcome.events)
 
     async def configuration(self) -> ScoringConfiguration:
         async with self._relay.transaction() as conn:
@@ -180,6 +190,7 @@ class Scorer:
     async def put_rule(self, rule: ScoringRule) -> CommandReply[ScoringRule]:
         async with self._relay.transaction() as conn:
             await repo.put_rule(conn, rule)
+        self._book_checked = 0.0  # this replica applies its own edit at once
         _log.info("scoring rule saved", activity=rule.activity, points=rule.points)
         return CommandReply(ok=True, data=rule)
 
@@ -190,6 +201,7 @@ class Scorer:
             if errors:
                 return CommandReply(ok=False, errors=errors)
             mapping_id = await repo.put_mapping(conn, mapping)
+        self._book_checked = 0.0
         if mapping_id is None:
             return CommandReply(
                 ok=False, errors=[FieldError(field="id", message="no such mapping")]
@@ -200,6 +212,7 @@ class Scorer:
     async def delete_mapping(self, mapping_id: int) -> CommandReply[None]:
         async with self._relay.transaction() as conn:
             deleted = await repo.delete_mapping(conn, mapping_id)
+        self._book_checked = 0.0
         if not deleted:
             return CommandReply(
                 ok=False, errors=[FieldError(field="id", message="no such mapping")]

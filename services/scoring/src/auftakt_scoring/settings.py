@@ -8,8 +8,8 @@ from pydantic import Field
 
 
 class ScoringSettings(BaseServiceSettings):
-    # messages handled at once per process; they are written together (group commit)
-    scoring_max_in_flight: int = Field(default=256, ge=1, le=4096)
+    # messages received but not yet committed, per consumer; written together (group commit)
+    scoring_max_in_flight: int = Field(default=1024, ge=1, le=10_000)
     scoring_max_batch: int = Field(default=500, ge=1, le=5000)
     # a failing message is retried with back-off this many times, then dead-lettered
     scoring_max_deliver: int = Field(default=8, ge=1, le=100)

@@ -161,6 +161,7 @@ def upgrade() -> None:
         sa.Column("score", sa.SmallInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("stage", sa.String(10), server_default=sa.text("'cold'"), nullable=False),
         sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decayed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decay_level", sa.SmallInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("distinct_pages", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column(
