@@ -53,7 +53,9 @@ async def _create_leads(base: str, count: int) -> list[str]:
 async def _add_bench_rule(nats_url: str) -> None:
     """Also waits for scoring to be up: it answers once it consumes."""
     nc = await nats.connect(nats_url)
-    rule = json.dumps({"activity": BENCH_ACTIVITY, "points": 1, "description": "Benchmark"})
+    rule = json.dumps(
+        {"activity": BENCH_ACTIVITY, "points": 1, "description": "Benchmark", "website": True}
+    )
     for _ in range(60):
         try:
             reply = json.loads((await nc.request(SCORING_RULE_PUT, rule.encode(), 10)).data)

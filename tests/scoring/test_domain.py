@@ -33,7 +33,7 @@ BOOK = RuleBook(
             Rule("phone_clicked", 30, "Telefonnummer geklickt", 2, timedelta(days=1)),
             Rule("multiple_pages_viewed", 10, "3+ Seiten besucht", 1),
             Rule("video_watched", 18, "Video angeschaut (>50%)", 2, timedelta(days=1)),
-            Rule("calendar_booking_started", 40, "Kalender-Buchung gestartet"),
+            Rule("calendar_booking_started", 40, "Kalender-Buchung gestartet", website=True),
             Rule("company_size_large", 15, "Firma >200 Mitarbeiter", 1),
             Rule("decision_maker_role", 20, "Entscheider-Position (HR/CEO)", 1),
             Rule("email_bounced", -50, "Email bounced (ungültig)", 1),
@@ -113,6 +113,25 @@ def test_the_score_clamps_at_zero() -> None:
     applied = score(lead, EmailBounced(lead_id=lead.lead_id, permanent=True, occurred_at=T0))
     assert lead.score == 0
     assert applied[0].reason == "Email bounced (ungültig) (-20)"
+
+
+def test_the_website_cannot_report_what_only_services_know() -> None:
+    lead = LeadState(uuid4(), score=60)
+    assert score(lead, activity(lead.lead_id, "email_bounced")) == []
+    assert score(lead, activity(lead.lead_id, "company_size_large")) == []
+    assert lead.score == 60
+
+
+def test_a_late_report_of_activity_before_a_penalty_does_not_restart_the_quiet_period() -> None:
+    lead = LeadState(uuid4())
+    score(lead, activity(lead.lead_id, "calendar_booking_started"))
+    assert [a.delta for a in decay(lead, BOOK, T0 + timedelta(days=8))] == [-10]
+    score(lead, activity(lead.lead_id, "page_view", T0 + timedelta(days=3), page_url="/x"))
+    assert decay(lead, BOOK, T0 + timedelta(days=11)) == []
+
+
+def test_a_broken_page_url_counts_no_page_but_does_not_fail() -> None:
+    assert page_key("http://[") is None
 
 
 def test_a_soft_bounce_costs_nothing() -> None:

@@ -81,7 +81,7 @@ async def test_two_processes_count_every_event_for_one_lead_exactly_once(
     replicas: list[Replica], nc: Client, db: AsyncEngine
 ) -> None:
     activity = f"test_point_{uuid4().hex[:8]}"
-    rule = {"activity": activity, "points": 1, "description": "Testpunkt"}
+    rule = {"activity": activity, "points": 1, "description": "Testpunkt", "website": True}
     reply = await nc.request(SCORING_RULE_PUT, json.dumps(rule).encode(), timeout=10)
     assert json.loads(reply.data)["ok"] is True
     await asyncio.sleep(1.2)  # the other replica checks for rule edits once a second

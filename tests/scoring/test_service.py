@@ -13,6 +13,8 @@ from auftakt_common.commands import (
     SCORING_RULE_PUT,
     SCORING_RULES_LIST,
 )
+from auftakt_common.consumers import ERROR_HEADER, ORIGINAL_SUBJECT_HEADER
+from auftakt_common.dead_letters import list_dead_letters, replay_dead_letters
 from auftakt_common.events import (
     ActivityRecorded,
     EmailBounced,
@@ -188,6 +190,7 @@ async def test_rules_are_changed_over_nats_and_apply_to_the_next_event(
         "points": 22,
         "description": "Webinar besucht",
         "max_per_lead": 1,
+        "website": True,
     }
     reply = json.loads((await nc.request(SCORING_RULE_PUT, json.dumps(rule).encode(), 5)).data)
     assert reply["ok"] is True
@@ -242,3 +245,26 @@ async def test_an_undecodable_event_goes_to_the_dead_letter_stream(
     assert msg.headers is not None
     assert msg.headers["Auftakt-Original-Subject"] == "email.opened"
     assert "lead_id" in msg.headers["Auftakt-Error"]
+
+
+async def test_dead_letters_are_listed_and_replayed_to_their_subject(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    lead = uuid4()
+    event = activity(lead, "phone_clicked", clock)
+    await nc.jetstream().publish(
+        "dlq.scoring.activity.recorded",
+        event.model_dump_json().encode(),
+        headers={
+            ORIGINAL_SUBJECT_HEADER: "activity.recorded",
+            ERROR_HEADER: "OperationalError('the database was restored from a backup')",
+        },
+    )
+    letters = await list_dead_letters(nc.jetstream(), "scoring")
+    assert any(letter.data == event.model_dump_json().encode() for letter in letters)
+
+    assert await replay_dead_letters(nc.jetstream(), "scoring") >= 1
+    card = await eventually(lambda: scorecard(db, lead), lambda c: c.score == 30)
+    assert card.reasons == ["Telefonnummer geklickt (+30)"]
+    remaining = await list_dead_letters(nc.jetstream(), "scoring")
+    assert all(letter.data != event.model_dump_json().encode() for letter in remaining)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from nats.aio.client import Client as NatsClient
 
 from .secrets import fresh_secrets
 from .stack import SERVICES, Stack, service_env
@@ -19,6 +20,10 @@ from .stack import SERVICES, Stack, service_env
 app = typer.Typer(help="Auftakt: lead management and marketing automation.", no_args_is_help=True)
 outbox_app = typer.Typer(help="The transactional outbox of a service.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+dlq_app = typer.Typer(
+    help="Dead letters: events a service gave up on, and why.", no_args_is_help=True
+)
+app.add_typer(dlq_app, name="dlq")
 
 DataDir = Annotated[
     Path, typer.Option(envvar="AUFTAKT_DATA_DIR", help="Where embedded data and secrets live.")
@@ -109,6 +114,63 @@ def outbox_republish(
 
     count = asyncio.run(go())
     typer.echo(f"{service}: {count} events marked for re-publishing; the relay sends them now")
+
+
+def _nats_url() -> str:
+    return os.environ.get("AUFTAKT_NATS_URL") or "nats://127.0.0.1:" + os.environ.get(
+        "AUFTAKT_EMBEDDED_NATS_PORT", "14222"
+    )
+
+
+@dlq_app.command("list")
+def dlq_list(
+    service: Annotated[str | None, typer.Option(help="Only this service's")] = None,
+) -> None:
+    """Show the dead letters: sequence, original subject and the error."""
+    from auftakt_common.dead_letters import list_dead_letters
+
+    async def go() -> None:
+        nc = await _connect()
+        try:
+            letters = await list_dead_letters(nc.jetstream(), service)
+        finally:
+            await nc.close()
+        for letter in letters:
+            typer.echo(f"{letter.sequence:>8}  {letter.subject:<45} {letter.error}")
+        typer.echo(f"{len(letters)} dead letters")
+
+    asyncio.run(go())
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    service: Annotated[str, typer.Option(help=f"One of: {', '.join(SERVICES)}")],
+) -> None:
+    """Send a service's dead letters to their subjects again (after fixing the cause)."""
+    from auftakt_common.dead_letters import replay_dead_letters
+
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; one of: {', '.join(SERVICES)}")
+
+    async def go() -> int:
+        nc = await _connect()
+        try:
+            return await replay_dead_letters(nc.jetstream(), service)
+        finally:
+            await nc.close()
+
+    typer.echo(f"{service}: {asyncio.run(go())} dead letters replayed")
+
+
+async def _connect() -> NatsClient:
+    import nats
+
+    url = _nats_url()
+    try:
+        return await nats.connect(url, connect_timeout=3, max_reconnect_attempts=0)
+    except Exception as exc:
+        message = f"cannot reach NATS at {url} ({exc}); set AUFTAKT_NATS_URL"
+        raise typer.BadParameter(message) from None
 
 
 def _utc(moment: datetime) -> datetime:

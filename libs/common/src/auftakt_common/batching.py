@@ -9,6 +9,7 @@ that fails is retried item by item, so one bad item fails alone and the others c
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -19,10 +20,17 @@ _Item = TypeVar("_Item")
 
 class GroupCommit(Generic[_Item]):
     def __init__(
-        self, write: Callable[[Sequence[_Item]], Awaitable[None]], *, max_batch: int = 500
+        self,
+        write: Callable[[Sequence[_Item]], Awaitable[None]],
+        *,
+        max_batch: int = 500,
+        item_may_be_at_fault: Callable[[Exception], bool] = lambda error: True,
     ) -> None:
         self._write = write
         self._max_batch = max_batch
+        # False for failures no item causes (the database is down): retrying each item
+        # alone would only multiply the load on what is failing
+        self._item_may_be_at_fault = item_may_be_at_fault
         self._pending: list[tuple[_Item, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -32,7 +40,10 @@ class GroupCommit(Generic[_Item]):
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_pending(), name="group-commit")
+            # a context of its own: the batch is nobody's message (logs, correlation ids)
+            self._writer = asyncio.create_task(
+                self._write_pending(), name="group-commit", context=contextvars.Context()
+            )
         return future
 
     async def drain(self, timeout: float) -> None:
@@ -41,24 +52,26 @@ class GroupCommit(Generic[_Item]):
             await asyncio.wait({self._writer}, timeout=timeout)
 
     async def _write_pending(self) -> None:
-        await asyncio.sleep(0)  # the messages that arrived together go together
-        while self._pending:
-            batch = self._pending[: self._max_batch]
-            del self._pending[: self._max_batch]
-            try:
+        batch: list[tuple[_Item, asyncio.Future[None]]] = []
+        try:
+            await asyncio.sleep(0)  # the messages that arrived together go together
+            while self._pending:
+                batch = self._pending[: self._max_batch]
+                del self._pending[: self._max_batch]
                 await self._write_batch(batch)
-            except BaseException:  # cancelled (shutdown): nobody may wait forever
-                for _, future in batch + self._pending:
-                    future.cancel()
-                self._pending.clear()
-                raise
+        except BaseException:  # cancelled (shutdown): nobody may wait forever
+            for _, future in batch + self._pending:
+                future.cancel()
+            self._pending.clear()
+            raise
 
     async def _write_batch(self, batch: list[tuple[_Item, asyncio.Future[None]]]) -> None:
         try:
             await self._write([item for item, _ in batch])
         except Exception as exc:
-            if len(batch) == 1:
-                _resolve(batch[0][1], exc)
+            if len(batch) == 1 or not self._item_may_be_at_fault(exc):
+                for _, future in batch:
+                    _resolve(future, exc)
                 return
             for item, future in batch:  # find the bad one: each alone
                 try:

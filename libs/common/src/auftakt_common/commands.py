@@ -53,13 +53,16 @@ class _Command(BaseModel):
 
 class ScoringRule(_Command):
     """How many points an activity is worth, how often it may count per lead
-    (`max_per_lead`), and how far apart two counted occurrences must be (`cooldown_seconds`)."""
+    (`max_per_lead`), how far apart two counted occurrences must be (`cooldown_seconds`),
+    and whether the website may send it by name (`website`; otherwise only mappings and
+    Auftakt's own services can trigger it)."""
 
     activity: str = Field(pattern=_SLUG)
     points: int = Field(ge=-100, le=100)
     description: str = Field(min_length=1, max_length=255)
     max_per_lead: int | None = Field(default=None, ge=1, le=1000)
     cooldown_seconds: int | None = Field(default=None, ge=1, le=365 * 24 * 3600)
+    website: bool = False
     active: bool = True
 
 

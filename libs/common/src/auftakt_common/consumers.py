@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
@@ -24,8 +25,9 @@ from faststream.nats.message import NatsMessage
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
+from .db import is_database_unavailable
 from .events import Event
-from .messaging import CORRELATION_HEADER
+from .messaging import CORRELATION_HEADER, MSG_ID_HEADER
 from .streams import DEAD_LETTER_STREAM, EVENTS_STREAM
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
 ORIGINAL_SUBJECT_HEADER = "Auftakt-Original-Subject"
 ERROR_HEADER = "Auftakt-Error"
 _JS_ACK_PREFIX = "$JS.ACK."
+# errors that no retry can fix: the message itself is broken
+_UNDECODABLE = (ValidationError, json.JSONDecodeError, UnicodeDecodeError)
 _MAX_RETRY_DELAY = 60.0
 
 _log = structlog.get_logger("auftakt.consumers")
@@ -69,7 +73,6 @@ def event_subscriber(
     *,
     service: str,
     max_in_flight: int = 1024,
-    max_deliver: int = 8,
     ack_wait: float = 30.0,
 ) -> Callable[[_Handler], _Handler]:
     """Register a handler for `event` on the service's durable consumer of its subject.
@@ -84,7 +87,9 @@ def event_subscriber(
         stream=_EVENTS,
         deliver_policy=DeliverPolicy.ALL,
         config=ConsumerConfig(
-            max_deliver=max_deliver,
+            # the server never gives up on a message by itself (it would drop it unseen):
+            # `settling_middleware` decides when a failure goes to the dead letters
+            max_deliver=-1,
             ack_wait=ack_wait,
             max_ack_pending=max_in_flight,
         ),
@@ -105,20 +110,24 @@ def settling_middleware(
     """A broker middleware that settles every JetStream message its handlers receive.
 
     Success: ack (for a handler that returned a future: once it resolves). Failure: nak
-    with exponential back-off (0.5 s … 60 s). A message that
-    cannot be decoded, or failed `max_deliver` times, goes to `dlq.<service>.<subject>`
-    in the dead-letter stream (headers say why) and is terminated: no endless retries, and
-    ops can inspect and replay it. Core NATS requests pass through untouched."""
+    with exponential back-off (0.5 s … 60 s). While the database is unavailable a message
+    is retried for as long as the outage lasts. A message that cannot be decoded, or
+    failed `max_deliver` times for another reason, goes to `dlq.<service>.<subject>` in
+    the dead-letter stream (headers say why) and is terminated: no endless retries, and ops
+    can inspect and replay it (`auftakt dlq`). Core NATS requests pass through untouched."""
 
     async def dead_letter(msg: NatsMessage, error: BaseException) -> None:
         subject = msg.raw_message.subject
+        metadata = msg.raw_message.metadata
         await broker.publish(
             msg.body,
             dead_letter_subject(service, subject),
             headers={
+                **{k: v for k, v in (msg.headers or {}).items() if not k.startswith("Nats-")},
                 ORIGINAL_SUBJECT_HEADER: subject,
                 ERROR_HEADER: repr(error)[:500],
-                **{k: v for k, v in (msg.headers or {}).items() if not k.startswith("Nats-")},
+                # a second dead-lettering of the same delivery (lost term) is dropped
+                MSG_ID_HEADER: f"{service}-{metadata.stream}-{metadata.sequence.stream}",
             },
             stream=DEAD_LETTER_STREAM,
         )
@@ -130,12 +139,17 @@ def settling_middleware(
             return
         delivered = msg.raw_message.metadata.num_delivered
         log = _log.bind(subject=msg.raw_message.subject, delivered=delivered)
-        if isinstance(error, ValidationError) or delivered >= max_deliver:
+        transient = is_database_unavailable(error)
+        if not transient and (isinstance(error, _UNDECODABLE) or delivered >= max_deliver):
             log.error("message dead-lettered", error=repr(error))
-            await dead_letter(msg, error)
+            try:
+                await dead_letter(msg, error)
+                return
+            except Exception as exc:  # the broker is failing too: keep it, try later
+                log.warning("dead-lettering failed, will retry", error=repr(exc))
         else:
-            log.warning("message failed, will retry", error=repr(error))
-            await msg.nack(delay=_retry_delay(delivered))
+            log.warning("message failed, will retry", error=repr(error), transient=transient)
+        await msg.nack(delay=_retry_delay(delivered))
 
     def settle_later(msg: NatsMessage, done: asyncio.Future[None]) -> None:
         if done.cancelled():

@@ -105,6 +105,7 @@ class Rule:
     description: str
     max_per_lead: int | None = None
     cooldown: timedelta | None = None
+    website: bool = False  # the website may send this activity by name
     active: bool = True
 
 
@@ -176,9 +177,14 @@ class RuleBook:
     mappings: tuple[EventMapping, ...]
     version: int = 0
 
-    def activities_for(self, event_type: str, facts: Mapping[str, object]) -> list[str]:
-        """The activities an event counts as, each once, in mapping order."""
-        found = [event_type] if event_type in self.rules else []
+    def activities_for(
+        self, event_type: str, facts: Mapping[str, object], *, from_website: bool = False
+    ) -> list[str]:
+        """The activities an event counts as, each once, in mapping order. An event named
+        after a rule counts as that rule, unless it came from the (public) website and the
+        rule is not one the website may send (a visitor must not report a bounce)."""
+        named = self.rules.get(event_type)
+        found = [event_type] if named and (named.website or not from_website) else []
         for mapping in sorted(self.mappings, key=lambda m: (m.position, m.id or 0)):
             if mapping.active and mapping.matches(event_type, facts):
                 if mapping.activity in self.rules and mapping.activity not in found:
@@ -197,6 +203,7 @@ class Observation:
     event_type: str
     facts: Mapping[str, object]
     is_activity: bool  # the lead did something: a new quiet period starts
+    from_website: bool = False  # reported by the public website, not by a service
     page: str | None = None
     activity_id: UUID | None = None
 
@@ -235,11 +242,18 @@ def observe(event: Event) -> Observation | None:
         case ActivityRecorded(lead_id=None):
             return None
         case ActivityRecorded(lead_id=UUID() as lead_id):
-            observation = seen(
-                lead_id, event.activity_type, _activity_facts(event), is_activity=True
+            return Observation(
+                event_id=event.event_id,
+                subject=event.subject,
+                lead_id=lead_id,
+                occurred_at=event.occurred_at,
+                event_type=event.activity_type,
+                facts=_activity_facts(event),
+                is_activity=True,
+                from_website=True,
+                page=page_key(event.page_url) if event.activity_type == "page_view" else None,
+                activity_id=event.activity_id,
             )
-            page = page_key(event.page_url) if event.activity_type == "page_view" else None
-            return _with(observation, page=page, activity_id=event.activity_id)
         case LeadMagnetDownloaded():
             magnet = {"magnet_type": event.magnet_type, "magnet_name": event.magnet_name}
             return seen(event.lead_id, "lead_magnet", magnet, is_activity=True)
@@ -260,20 +274,6 @@ def observe(event: Event) -> Observation | None:
             kind = "email_bounced" if event.permanent else "email_soft_bounced"
             return seen(event.lead_id, kind, {}, is_activity=False)
     return None
-
-
-def _with(observation: Observation, *, page: str | None, activity_id: UUID) -> Observation:
-    return Observation(
-        event_id=observation.event_id,
-        subject=observation.subject,
-        lead_id=observation.lead_id,
-        occurred_at=observation.occurred_at,
-        event_type=observation.event_type,
-        facts=observation.facts,
-        is_activity=observation.is_activity,
-        page=page,
-        activity_id=activity_id,
-    )
 
 
 @dataclass(slots=True)
@@ -359,7 +359,10 @@ def apply_observation(
             state.distinct_pages += 1
         facts["distinct_pages"] = state.distinct_pages
     applied = []
-    for activity in book.activities_for(observation.event_type, facts):
+    activities = book.activities_for(
+        observation.event_type, facts, from_website=observation.from_website
+    )
+    for activity in activities:
         change = apply_rule(state, book.rules[activity], observation.occurred_at)
         if change is not None:
             applied.append(change)

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import structlog
 from auftakt_common.commands import (
     SCORING_MAPPING_DELETE,
     SCORING_MAPPING_PUT,
@@ -19,11 +20,13 @@ from auftakt_common.commands import (
     ActivityMapping,
     CommandReply,
     DeleteActivityMapping,
+    FieldError,
     ScoringConfiguration,
     ScoringRule,
     field_errors,
 )
 from auftakt_common.consumers import current_correlation_id, event_subscriber
+from auftakt_common.db import is_database_unavailable
 from auftakt_common.events import (
     ActivityRecorded,
     EmailBounced,
@@ -44,6 +47,8 @@ from .settings import ScoringSettings
 __all__ = ["SERVICE", "register_handlers"]
 
 _Command = TypeVar("_Command", bound=BaseModel)
+_Data = TypeVar("_Data")
+_log = structlog.get_logger("auftakt.scoring")
 _Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[Any]])
 
 SERVICE = "scoring"
@@ -56,7 +61,6 @@ def register_handlers(broker: NatsBroker, scorer: Scorer, settings: ScoringSetti
             event,
             service=SERVICE,
             max_in_flight=settings.scoring_max_in_flight,
-            max_deliver=settings.scoring_max_deliver,
         )
 
     def score(event: Event) -> asyncio.Future[None]:
@@ -96,28 +100,28 @@ def register_handlers(broker: NatsBroker, scorer: Scorer, settings: ScoringSetti
 
     @broker.subscriber(SCORING_RULES_LIST, queue=SERVICE)
     async def on_list_rules() -> CommandReply[ScoringConfiguration]:
-        return CommandReply(ok=True, data=await scorer.configuration())
+        return await _answer(scorer.configuration_reply())
 
     @broker.subscriber(SCORING_RULE_PUT, queue=SERVICE)
     async def on_put_rule(msg: NatsMessage) -> CommandReply[ScoringRule]:
         rule = _parse(ScoringRule, msg)
         if isinstance(rule, CommandReply):
             return rule
-        return await scorer.put_rule(rule)
+        return await _answer(scorer.put_rule(rule))
 
     @broker.subscriber(SCORING_MAPPING_PUT, queue=SERVICE)
     async def on_put_mapping(msg: NatsMessage) -> CommandReply[ActivityMapping]:
         mapping = _parse(ActivityMapping, msg)
         if isinstance(mapping, CommandReply):
             return mapping
-        return await scorer.put_mapping(mapping)
+        return await _answer(scorer.put_mapping(mapping))
 
     @broker.subscriber(SCORING_MAPPING_DELETE, queue=SERVICE)
     async def on_delete_mapping(msg: NatsMessage) -> CommandReply[None]:
         command = _parse(DeleteActivityMapping, msg)
         if isinstance(command, CommandReply):
             return command
-        return await scorer.delete_mapping(command.id)
+        return await _answer(scorer.delete_mapping(command.id))
 
 
 def _parse(model: type[_Command], msg: NatsMessage) -> _Command | CommandReply[Any]:
@@ -126,3 +130,17 @@ def _parse(model: type[_Command], msg: NatsMessage) -> _Command | CommandReply[A
         return model.model_validate_json(msg.body)
     except ValidationError as exc:
         return CommandReply(ok=False, errors=field_errors(exc))
+
+
+async def _answer(work: Awaitable[CommandReply[_Data]]) -> CommandReply[_Data]:
+    """The reply; an error reply rather than silence when the database fails, so the
+    editor shows why instead of waiting for a timeout."""
+    try:
+        return await work
+    except Exception as exc:
+        if not is_database_unavailable(exc):
+            _log.exception("command failed")
+            message = "interner Fehler, nichts wurde geändert"
+        else:
+            message = "Datenbank nicht erreichbar, bitte gleich noch einmal versuchen"
+        return CommandReply(ok=False, errors=[FieldError(field="", message=message)])

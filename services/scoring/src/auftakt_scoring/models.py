@@ -51,6 +51,7 @@ class RuleRow(Base):
     description: Mapped[str] = mapped_column(String(255))
     max_per_lead: Mapped[int | None] = mapped_column(Integer)
     cooldown_seconds: Mapped[int | None] = mapped_column(Integer)
+    website: Mapped[bool] = mapped_column(server_default=text("false"))
     active: Mapped[bool] = mapped_column(server_default=text("true"))
     updated_at: Mapped[datetime] = _now()
 
@@ -78,6 +79,13 @@ class MappingRow(Base):
     active: Mapped[bool] = mapped_column(server_default=text("true"))
     note: Mapped[str | None] = mapped_column(String(255))
     updated_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        CheckConstraint(
+            "operator IN ('equals', 'in', 'not_in', 'prefix', 'contains', 'regex', 'gte', 'lte')",
+            name="operator_known",
+        ),
+    )
 
 
 class RuleBookVersion(Base):

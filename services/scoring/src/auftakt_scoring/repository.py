@@ -78,6 +78,7 @@ async def load_rulebook(conn: AsyncConnection) -> RuleBook:
             description=row.description,
             max_per_lead=row.max_per_lead,
             cooldown=timedelta(seconds=row.cooldown_seconds) if row.cooldown_seconds else None,
+            website=row.website,
             active=row.active,
         )
         for row in await conn.execute(select(_rules))

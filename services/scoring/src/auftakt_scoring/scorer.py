@@ -23,6 +23,7 @@ from auftakt_common.commands import (
     ScoringConfiguration,
     ScoringRule,
 )
+from auftakt_common.db import is_database_unavailable
 from auftakt_common.events import Event, LeadScored, LeadStageChanged, ScoreChange, Stage
 from auftakt_common.outbox import OutboxRelay
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -106,7 +107,11 @@ class Scorer:
         self._relay = relay
         self._book: RuleBook | None = None
         self._book_checked = 0.0
-        self._group = GroupCommit(self.score_batch, max_batch=max_batch)
+        self._group = GroupCommit(
+            self.score_batch,
+            max_batch=max_batch,
+            item_may_be_at_fault=lambda error: not is_database_unavailable(error),
+        )
 
     def add(self, received: Received) -> asyncio.Future[None]:
         """Score one event together with whatever else arrives meanwhile; the future
@@ -181,11 +186,12 @@ class Scorer:
     ) -> None:
         await repo.save_batch(conn, states, outcome.counted, outcome.history, outcome.events)
 
-    async def configuration(self) -> ScoringConfiguration:
+    async def configuration_reply(self) -> CommandReply[ScoringConfiguration]:
         async with self._relay.transaction() as conn:
-            return ScoringConfiguration(
+            configuration = ScoringConfiguration(
                 rules=await repo.list_rules(conn), mappings=await repo.list_mappings(conn)
             )
+        return CommandReply(ok=True, data=configuration)
 
     async def put_rule(self, rule: ScoringRule) -> CommandReply[ScoringRule]:
         async with self._relay.transaction() as conn:

@@ -18,29 +18,29 @@ _DAY, _HOUR = 86_400, 3_600
 # The specification's rules. Caps and cooldowns keep one repeated signal from making a
 # lead hot: no rule alone can reach 81 (burning); see docs/scoring.md.
 RULES = [
-    # activity, points, description, max_per_lead, cooldown_seconds
-    ("budget_calculator_used", 25, "Budget Calculator verwendet", 2, _DAY),
-    ("pricing_page_visited", 20, "Preise-Seite besucht", 2, _DAY),
-    ("phone_clicked", 30, "Telefonnummer geklickt", 2, _DAY),
-    ("whatsapp_clicked", 30, "WhatsApp-Button geklickt", 2, _DAY),
-    ("form_50_percent_filled", 35, "Formular zu 50% ausgefüllt", 1, None),
-    ("calendar_booking_started", 40, "Kalender-Buchung gestartet", 2, _DAY),
-    ("quiz_completed", 20, "Event-Typ-Finder abgeschlossen", 1, None),
-    ("case_study_viewed", 15, "Case Study angeschaut", 3, _HOUR),
-    ("about_us_visited", 15, "Über-uns-Seite besucht", 1, None),
-    ("testimonials_viewed", 12, "Testimonials gelesen", 1, None),
-    ("video_watched", 18, "Video angeschaut (>50%)", 2, _DAY),
-    ("lead_magnet_downloaded", 10, "Lead Magnet runtergeladen", 3, _HOUR),
-    ("blog_post_read", 8, "Blog-Artikel gelesen", 3, _HOUR),
-    ("multiple_pages_viewed", 10, "3+ Seiten besucht", 1, None),
-    ("email_opened", 5, "Email geöffnet", 5, _DAY),
-    ("email_clicked", 10, "Link in Email geklickt", 5, _DAY),
-    ("company_size_large", 15, "Firma >200 Mitarbeiter", 1, None),
-    ("decision_maker_role", 20, "Entscheider-Position (HR/CEO)", 1, None),
-    ("linkedin_profile_premium", 10, "LinkedIn Premium (Business-Signal)", 1, None),
-    ("no_activity_7_days", -10, "Keine Aktivität seit 7 Tagen", None, None),
-    ("no_activity_30_days", -25, "Keine Aktivität seit 30 Tagen", None, None),
-    ("email_bounced", -50, "Email bounced (ungültig)", 1, None),
+    # activity, points, description, max_per_lead, cooldown_seconds, website may send it
+    ("budget_calculator_used", 25, "Budget Calculator verwendet", 2, _DAY, True),
+    ("pricing_page_visited", 20, "Preise-Seite besucht", 2, _DAY, True),
+    ("phone_clicked", 30, "Telefonnummer geklickt", 2, _DAY, True),
+    ("whatsapp_clicked", 30, "WhatsApp-Button geklickt", 2, _DAY, True),
+    ("form_50_percent_filled", 35, "Formular zu 50% ausgefüllt", 1, None, True),
+    ("calendar_booking_started", 40, "Kalender-Buchung gestartet", 2, _DAY, True),
+    ("quiz_completed", 20, "Event-Typ-Finder abgeschlossen", 1, None, True),
+    ("case_study_viewed", 15, "Case Study angeschaut", 3, _HOUR, True),
+    ("about_us_visited", 15, "Über-uns-Seite besucht", 1, None, True),
+    ("testimonials_viewed", 12, "Testimonials gelesen", 1, None, True),
+    ("video_watched", 18, "Video angeschaut (>50%)", 2, _DAY, True),
+    ("lead_magnet_downloaded", 10, "Lead Magnet runtergeladen", 3, _HOUR, False),
+    ("blog_post_read", 8, "Blog-Artikel gelesen", 3, _HOUR, True),
+    ("multiple_pages_viewed", 10, "3+ Seiten besucht", 1, None, False),
+    ("email_opened", 5, "Email geöffnet", 5, _DAY, False),
+    ("email_clicked", 10, "Link in Email geklickt", 5, _DAY, False),
+    ("company_size_large", 15, "Firma >200 Mitarbeiter", 1, None, False),
+    ("decision_maker_role", 20, "Entscheider-Position (HR/CEO)", 1, None, False),
+    ("linkedin_profile_premium", 10, "LinkedIn Premium (Business-Signal)", 1, None, False),
+    ("no_activity_7_days", -10, "Keine Aktivität seit 7 Tagen", None, None, False),
+    ("no_activity_30_days", -25, "Keine Aktivität seit 30 Tagen", None, None, False),
+    ("email_bounced", -50, "Email bounced (ungültig)", 1, None, False),
 ]
 
 MAPPINGS = [
@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column("description", sa.String(255), nullable=False),
         sa.Column("max_per_lead", sa.Integer(), nullable=True),
         sa.Column("cooldown_seconds", sa.Integer(), nullable=True),
+        sa.Column("website", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column(
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
@@ -143,6 +144,10 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["activity"], ["scoring.rules.activity"], name="fk_activity_mappings_activity_rules"
+        ),
+        sa.CheckConstraint(
+            "operator IN ('equals', 'in', 'not_in', 'prefix', 'contains', 'regex', 'gte', 'lte')",
+            name="ck_activity_mappings_operator_known",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_activity_mappings"),
         schema="scoring",
@@ -244,8 +249,9 @@ def upgrade() -> None:
                 "description": description,
                 "max_per_lead": cap,
                 "cooldown_seconds": cooldown,
+                "website": website,
             }
-            for activity, points, description, cap, cooldown in RULES
+            for activity, points, description, cap, cooldown, website in RULES
         ],
     )
     op.bulk_insert(
