@@ -23,8 +23,9 @@ __all__ = ["Connection", "percentile", "running_stack", "start_service", "wait_r
 
 
 @contextlib.contextmanager
-def running_stack(**settings: str) -> Iterator[dict[str, str]]:
-    """Servers up; yields the environment services run with (`settings` as AUFTAKT_*)."""
+def running_stack(nats_sync: str = "always", **settings: str) -> Iterator[dict[str, str]]:
+    """Servers up; yields the environment services run with (`settings` as AUFTAKT_*).
+    `nats_sync`: JetStream's `sync_interval` (the default, `always`, fsyncs every write)."""
     data = Path(tempfile.mkdtemp(prefix="auftakt-bench-"))
     servers: list[EmbeddedPostgres | EmbeddedNats] = []
     env = {**os.environ, **{f"AUFTAKT_{k.upper()}": v for k, v in generated_secrets().items()}}
@@ -34,7 +35,7 @@ def running_stack(**settings: str) -> Iterator[dict[str, str]]:
             env["AUFTAKT_DATABASE_URL"] = postgres.start()
             servers.append(postgres)
         if "AUFTAKT_NATS_URL" not in os.environ:
-            nats_server = EmbeddedNats(data / "nats", free_port())
+            nats_server = EmbeddedNats(data / "nats", free_port(), sync_interval=nats_sync)
             env["AUFTAKT_NATS_URL"] = nats_server.start()
             servers.append(nats_server)
         env |= {"AUFTAKT_ENV": "production", "AUFTAKT_LOG_LEVEL": "WARNING"}

@@ -222,12 +222,16 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers for capture")
     parser.add_argument("--backlog", type=int, default=20_000, help="events for the drain run")
+    parser.add_argument(
+        "--nats-sync", default="always", help="JetStream sync_interval (always, or e.g. 1s)"
+    )
     args = parser.parse_args()
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with (
         running_stack(
+            nats_sync=args.nats_sync,
             capture_port=str(port),
             capture_workers=str(args.workers),
             capture_rate_limit_enabled="false",
@@ -237,7 +241,10 @@ def main() -> None:
     ):
         wait_ready(f"{base}/readyz")
         nats_url = env["AUFTAKT_NATS_URL"]
-        print(f"{os.cpu_count()} cores shared by PostgreSQL, NATS, capture, scoring and load\n")
+        print(
+            f"{os.cpu_count()} cores shared by PostgreSQL, NATS, capture, scoring and load; "
+            f"JetStream sync_interval {args.nats_sync}\n"
+        )
         with start_service("auftakt_scoring", env):
             asyncio.run(_add_bench_rule(nats_url))
             tokens = asyncio.run(_create_leads(base, args.leads))

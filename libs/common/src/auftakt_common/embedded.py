@@ -204,9 +204,10 @@ def _nats_binary() -> str:
 class EmbeddedNats:
     """A NATS server with JetStream, its store in `data_dir`."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, *, sync_interval: str = "always") -> None:
         self.data_dir = data_dir.resolve()
         self.port = port
+        self.sync_interval = sync_interval
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -217,10 +218,11 @@ class EmbeddedNats:
         store = self.data_dir / "jetstream"
         store.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / "nats.conf"
-        # sync_interval always: an acknowledged publish is on disk (see docs/architecture.md)
+        # sync_interval always: an acknowledged publish is on disk (see docs/architecture.md);
+        # benchmarks compare other intervals
         config.write_text(
             f"listen: 127.0.0.1:{self.port}\n"
-            f'jetstream {{\n  store_dir: "{store}"\n  sync_interval: always\n}}\n'
+            f'jetstream {{\n  store_dir: "{store}"\n  sync_interval: {self.sync_interval}\n}}\n'
         )
         log = self.data_dir / "nats.log"
         with log.open("ab") as out:
