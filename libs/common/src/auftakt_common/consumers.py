@@ -37,6 +37,7 @@ __all__ = [
     "dead_letter_subject",
     "durable_name",
     "event_subscriber",
+    "raw_body",
     "settling_middleware",
 ]
 
@@ -79,7 +80,13 @@ def event_subscriber(
 
     Handlers run one after another as messages arrive. A handler that returns a future
     (work queued for a group commit) is settled when the future resolves, so at most
-    `max_in_flight` messages wait for their commit; `settling_middleware` settles."""
+    `max_in_flight` messages wait for their commit; `settling_middleware` settles. The
+    handler receives the event itself, decoded by pydantic from the raw bytes, so a
+    broker built with `apply_types=False` skips FastStream's per-message injection."""
+
+    async def decode(msg: StreamMessage[Any]) -> Event:
+        return event.model_validate_json(msg.body)
+
     subscriber = broker.subscriber(
         event.subject,
         # the deliver group names the durable consumer too (one per service and subject)
@@ -95,9 +102,16 @@ def event_subscriber(
         ),
         ack_policy=AckPolicy.MANUAL,
         no_reply=True,
+        decoder=decode,
         title=f"{service}: {event.subject}",
     )
     return cast(Callable[[_Handler], _Handler], subscriber)
+
+
+async def raw_body(msg: StreamMessage[Any]) -> bytes:
+    """A decoder handing a handler the message body as it came (commands parse it
+    themselves, to answer with field errors)."""
+    return msg.body
 
 
 def _retry_delay(delivered: int) -> float:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import psycopg
 import sqlalchemy.exc
 from psycopg import OperationalError as PsycopgOperationalError
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -14,8 +22,10 @@ from sqlalchemy.ext.asyncio import (
 
 __all__ = [
     "NAMING_CONVENTION",
+    "bulk_insert",
     "create_engine",
     "create_sessionmaker",
+    "driver_connection",
     "is_database_unavailable",
     "schema_metadata",
 ]
@@ -63,3 +73,44 @@ def is_database_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, sqlalchemy.exc.DBAPIError):
         return exc.connection_invalidated or isinstance(exc.orig, PsycopgOperationalError)
     return False
+
+
+async def driver_connection(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under SQLAlchemy's, in the same transaction: for batch
+    statements that SQLAlchemy would compile anew for every batch size, and pipelines."""
+    raw = await conn.get_raw_connection()
+    return cast(psycopg.AsyncConnection[Any], raw.driver_connection)
+
+
+@functools.lru_cache(maxsize=64)
+def _bulk_insert_sql(table: Table, columns: tuple[str, ...]) -> str:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    arrays = []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, postgresql.JSONB):
+            arrays.append(f"%({name})b::text[]::jsonb[]")
+        else:
+            arrays.append(f"%({name})b::{column_type.compile(dialect=dialect)}[]")
+    return (
+        f'INSERT INTO "{table.schema}"."{table.name}" ({", ".join(columns)})'
+        f" SELECT * FROM unnest({', '.join(arrays)})"
+    )
+
+
+async def bulk_insert(
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert rows (all with the same keys) in one statement whose text does not depend on
+    how many there are: each column goes as one binary array (`unnest`)."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    parameters: dict[str, list[Any]] = {}
+    for name in columns:
+        values = [row[name] for row in rows]
+        if isinstance(table.c[name].type, postgresql.JSONB):
+            values = [None if value is None else json.dumps(value) for value in values]
+        parameters[name] = values
+    pg = await driver_connection(conn)
+    await pg.execute(_bulk_insert_sql(table, columns), parameters)

@@ -39,7 +39,6 @@ from sqlalchemy import (
     Table,
     delete,
     func,
-    insert,
     select,
     text,
     update,
@@ -49,6 +48,7 @@ from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
+from .db import driver_connection
 from .events import Event
 from .messaging import CORRELATION_HEADER, MSG_ID_HEADER, connect_nats
 from .streams import ensure_streams
@@ -109,27 +109,19 @@ async def add_correlated_events(
     """Write events, each with the correlation id of what caused it, in one statement."""
     if not events:
         return
-    await session.execute(
-        insert(outbox),
-        [
-            {
-                "event_id": event.event_id,
-                "subject": event.subject,
-                "payload": event.model_dump_json().encode(),
-                "headers": {CORRELATION_HEADER: correlation_id} if correlation_id else {},
-            }
-            for event, correlation_id in events
-        ],
-    )
+    conn = session if isinstance(session, AsyncConnection) else await session.connection()
+    pg = await driver_connection(conn)
+    await pg.execute(outbox_insert_sql(outbox), outbox_parameters(events))
 
 
 def outbox_insert_sql(outbox: Table) -> str:
     """One statement that writes a batch of events, for psycopg (`outbox_parameters`):
-    columns as arrays, so its text is the same for every batch size."""
+    columns as arrays, so its text is the same for every batch size; sent in binary,
+    which psycopg encodes many times faster than text arrays."""
     return (
         f'INSERT INTO "{outbox.schema}".outbox (event_id, subject, payload, headers)'
-        " SELECT * FROM unnest(%(event_ids)s::uuid[], %(subjects)s::varchar[],"
-        " %(payloads)s::bytea[], %(headers)s::text[]::jsonb[])"
+        " SELECT * FROM unnest(%(event_ids)b::uuid[], %(subjects)b::varchar[],"
+        " %(payloads)b::bytea[], %(headers)b::text[]::jsonb[])"
     )
 
 

@@ -288,11 +288,15 @@ class Intake:
 
     def _resolve_tokens(self, activities: Sequence[ActivityCreate]) -> dict[int, UUID]:
         resolved: dict[int, UUID] = {}
+        verified: dict[str, UUID] = {}  # a page's batch repeats one token: check it once
         for index, activity in enumerate(activities):
-            if activity.lead_token is None:
+            token = activity.lead_token
+            if token is None:
                 continue
             try:
-                resolved[index] = self._lead_tokens.verify(activity.lead_token)
+                if token not in verified:
+                    verified[token] = self._lead_tokens.verify(token)
+                resolved[index] = verified[token]
             except TokenInvalid as exc:
                 raise InvalidField(
                     f"activities[{index}].lead_token", "is not a valid lead token"

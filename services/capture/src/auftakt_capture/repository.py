@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
+from auftakt_common.db import bulk_insert
 from sqlalchemy import Result, RowMapping, Table, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -148,5 +149,4 @@ async def touch_visitors(
 
 
 async def add_activities(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        await conn.execute(insert(_activities), list(rows))
+    await bulk_insert(conn, _activities, rows)

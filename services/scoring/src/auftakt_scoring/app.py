@@ -72,6 +72,8 @@ class ScoringService:
             max_reconnect_attempts=-1,
             graceful_timeout=10,
             log_level=logging.DEBUG,  # one line per message is too many at INFO
+            # handlers get their decoded event or raw command: no injection per message
+            apply_types=False,
         )
         self.broker.add_middleware(
             settling_middleware(

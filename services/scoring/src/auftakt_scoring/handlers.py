@@ -25,7 +25,7 @@ from auftakt_common.commands import (
     ScoringRule,
     field_errors,
 )
-from auftakt_common.consumers import current_correlation_id, event_subscriber
+from auftakt_common.consumers import current_correlation_id, event_subscriber, raw_body
 from auftakt_common.db import is_database_unavailable
 from auftakt_common.events import (
     ActivityRecorded,
@@ -38,7 +38,7 @@ from auftakt_common.events import (
     LeadMagnetDownloaded,
     LeadUpdated,
 )
-from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats import NatsBroker
 from pydantic import BaseModel, ValidationError
 
 from .scorer import Received, Scorer
@@ -98,36 +98,36 @@ def register_handlers(broker: NatsBroker, scorer: Scorer, settings: ScoringSetti
     async def on_email_bounced(event: EmailBounced) -> asyncio.Future[None]:
         return score(event)
 
-    @broker.subscriber(SCORING_RULES_LIST, queue=SERVICE)
-    async def on_list_rules() -> CommandReply[ScoringConfiguration]:
+    @broker.subscriber(SCORING_RULES_LIST, queue=SERVICE, decoder=raw_body)
+    async def on_list_rules(_: bytes) -> CommandReply[ScoringConfiguration]:
         return await _answer(scorer.configuration_reply())
 
-    @broker.subscriber(SCORING_RULE_PUT, queue=SERVICE)
-    async def on_put_rule(msg: NatsMessage) -> CommandReply[ScoringRule]:
-        rule = _parse(ScoringRule, msg)
+    @broker.subscriber(SCORING_RULE_PUT, queue=SERVICE, decoder=raw_body)
+    async def on_put_rule(body: bytes) -> CommandReply[ScoringRule]:
+        rule = _parse(ScoringRule, body)
         if isinstance(rule, CommandReply):
             return rule
         return await _answer(scorer.put_rule(rule))
 
-    @broker.subscriber(SCORING_MAPPING_PUT, queue=SERVICE)
-    async def on_put_mapping(msg: NatsMessage) -> CommandReply[ActivityMapping]:
-        mapping = _parse(ActivityMapping, msg)
+    @broker.subscriber(SCORING_MAPPING_PUT, queue=SERVICE, decoder=raw_body)
+    async def on_put_mapping(body: bytes) -> CommandReply[ActivityMapping]:
+        mapping = _parse(ActivityMapping, body)
         if isinstance(mapping, CommandReply):
             return mapping
         return await _answer(scorer.put_mapping(mapping))
 
-    @broker.subscriber(SCORING_MAPPING_DELETE, queue=SERVICE)
-    async def on_delete_mapping(msg: NatsMessage) -> CommandReply[None]:
-        command = _parse(DeleteActivityMapping, msg)
+    @broker.subscriber(SCORING_MAPPING_DELETE, queue=SERVICE, decoder=raw_body)
+    async def on_delete_mapping(body: bytes) -> CommandReply[None]:
+        command = _parse(DeleteActivityMapping, body)
         if isinstance(command, CommandReply):
             return command
         return await _answer(scorer.delete_mapping(command.id))
 
 
-def _parse(model: type[_Command], msg: NatsMessage) -> _Command | CommandReply[Any]:
+def _parse(model: type[_Command], body: bytes) -> _Command | CommandReply[Any]:
     """The command, or a reply naming the fields that are wrong."""
     try:
-        return model.model_validate_json(msg.body)
+        return model.model_validate_json(body)
     except ValidationError as exc:
         return CommandReply(ok=False, errors=field_errors(exc))
 

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
-import psycopg
 from auftakt_common.commands import ActivityMapping, ScoringRule
+from auftakt_common.db import driver_connection
 from auftakt_common.events import Event
 from auftakt_common.outbox import outbox_insert_sql, outbox_parameters
 from psycopg.rows import namedtuple_row
@@ -163,58 +163,51 @@ class LockedBatch:
     new_pages: set[tuple[UUID, str]]
 
 
-async def _driver(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
-    """The psycopg connection under SQLAlchemy's, in the same transaction: the batch
-    statements run pipelined, several per round trip."""
-    raw = await conn.get_raw_connection()
-    return cast(psycopg.AsyncConnection[Any], raw.driver_connection)
-
-
 _CREATE_LEADS = (
-    "INSERT INTO scoring.lead_scores (lead_id) SELECT unnest(%(ids)s::uuid[])"
+    "INSERT INTO scoring.lead_scores (lead_id) SELECT unnest(%(ids)b::uuid[])"
     " ON CONFLICT DO NOTHING"
 )
 _LOCK_LEADS = (
     "SELECT lead_id, score, stage, last_activity_at, decayed_at, decay_level, distinct_pages"
-    " FROM scoring.lead_scores WHERE lead_id = ANY(%(ids)s) ORDER BY lead_id FOR UPDATE"
+    " FROM scoring.lead_scores WHERE lead_id = ANY(%(ids)b) ORDER BY lead_id FOR UPDATE"
 )
 _COUNTS_OF = (
     "SELECT lead_id, activity, times, last_counted_at FROM scoring.lead_rule_counts"
-    " WHERE lead_id = ANY(%(ids)s)"
+    " WHERE lead_id = ANY(%(ids)b)"
 )
 _FIRST_DELIVERIES = (
     "INSERT INTO scoring.inbox (event_id, subject)"
-    " SELECT * FROM unnest(%(ids)s::uuid[], %(subjects)s::varchar[])"
+    " SELECT * FROM unnest(%(ids)b::uuid[], %(subjects)b::varchar[])"
     " ON CONFLICT DO NOTHING RETURNING event_id"
 )
 _NEW_PAGES = (
     "INSERT INTO scoring.lead_pages (lead_id, page)"
-    " SELECT * FROM unnest(%(ids)s::uuid[], %(pages)s::varchar[])"
+    " SELECT * FROM unnest(%(ids)b::uuid[], %(pages)b::varchar[])"
     " ON CONFLICT DO NOTHING RETURNING lead_id, page"
 )
 _SAVE_LEADS = (
     "UPDATE scoring.lead_scores AS s SET score = v.score, stage = v.stage,"
     " last_activity_at = v.last_activity_at, decayed_at = v.decayed_at,"
     " decay_level = v.decay_level, distinct_pages = v.distinct_pages, updated_at = now()"
-    " FROM unnest(%(ids)s::uuid[], %(scores)s::smallint[], %(stages)s::varchar[],"
-    " %(last)s::timestamptz[], %(decayed)s::timestamptz[], %(levels)s::smallint[],"
-    " %(pages)s::integer[])"
+    " FROM unnest(%(ids)b::uuid[], %(scores)b::smallint[], %(stages)b::varchar[],"
+    " %(last)b::timestamptz[], %(decayed)b::timestamptz[], %(levels)b::smallint[],"
+    " %(pages)b::integer[])"
     " AS v(lead_id, score, stage, last_activity_at, decayed_at, decay_level, distinct_pages)"
     " WHERE s.lead_id = v.lead_id"
 )
 _SAVE_COUNTS = (
     "INSERT INTO scoring.lead_rule_counts (lead_id, activity, times, last_counted_at)"
-    " SELECT * FROM unnest(%(ids)s::uuid[], %(activities)s::varchar[], %(times)s::integer[],"
-    " %(last)s::timestamptz[])"
+    " SELECT * FROM unnest(%(ids)b::uuid[], %(activities)b::varchar[], %(times)b::integer[],"
+    " %(last)b::timestamptz[])"
     " ON CONFLICT (lead_id, activity)"
     " DO UPDATE SET times = excluded.times, last_counted_at = excluded.last_counted_at"
 )
 _ADD_HISTORY = (
     "INSERT INTO scoring.score_history (lead_id, activity, points, old_score, new_score, delta,"
     " reason, cause_event_id, occurred_at)"
-    " SELECT * FROM unnest(%(ids)s::uuid[], %(activities)s::varchar[], %(points)s::smallint[],"
-    " %(old)s::smallint[], %(new)s::smallint[], %(deltas)s::smallint[],"
-    " %(reasons)s::varchar[], %(causes)s::uuid[], %(occurred)s::timestamptz[])"
+    " SELECT * FROM unnest(%(ids)b::uuid[], %(activities)b::varchar[], %(points)b::smallint[],"
+    " %(old)b::smallint[], %(new)b::smallint[], %(deltas)b::smallint[],"
+    " %(reasons)b::varchar[], %(causes)b::uuid[], %(occurred)b::timestamptz[])"
 )
 _OUTBOX = outbox_insert_sql(outbox)
 
@@ -230,7 +223,7 @@ async def lock_batch(
     ordered = sorted(lead_ids)
     event_ids, subjects = _columns(sorted(deliveries), 2)
     page_leads, page_paths = _columns(sorted(pages), 2)
-    pg = await _driver(conn)
+    pg = await driver_connection(conn)
     async with pg.pipeline():
         await pg.execute(_CREATE_LEADS, {"ids": ordered})
         leads = await pg.cursor(row_factory=namedtuple_row).execute(_LOCK_LEADS, {"ids": ordered})
@@ -274,7 +267,7 @@ async def lock_quiet_leads(
     ).all()
     if not rows:
         return {}
-    pg = await _driver(conn)
+    pg = await driver_connection(conn)
     counts = await pg.cursor(row_factory=namedtuple_row).execute(
         _COUNTS_OF, {"ids": [row.lead_id for row in rows]}
     )
@@ -316,7 +309,7 @@ async def save_batch(
     keys = sorted(set(counted))
     counts = [by_lead[lead_id].counts[activity] for lead_id, activity in keys]
     changes = [applied for _, applied, _ in history]
-    pg = await _driver(conn)
+    pg = await driver_connection(conn)
     async with pg.pipeline():
         await pg.execute(
             _SAVE_LEADS,
@@ -367,7 +360,7 @@ async def get_lead_score(conn: AsyncConnection, lead_id: UUID) -> LeadState | No
     row = (await conn.execute(select(_scores).where(_scores.c.lead_id == lead_id))).first()
     if row is None:
         return None
-    pg = await _driver(conn)
+    pg = await driver_connection(conn)
     counts = await pg.cursor(row_factory=namedtuple_row).execute(_COUNTS_OF, {"ids": [lead_id]})
     return _states([row], await counts.fetchall())[lead_id]
 
