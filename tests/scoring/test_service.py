@@ -24,6 +24,7 @@ from auftakt_common.events import (
 )
 from auftakt_common.streams import DEAD_LETTER_STREAM
 from auftakt_scoring.app import ScoringService
+from auftakt_scoring.settings import ScoringSettings
 from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -182,6 +183,31 @@ async def test_decay_takes_points_after_7_and_30_quiet_days_once_each(
     assert (await scorecard(db, lead)).score == 20  # type: ignore[union-attr]
 
 
+async def test_two_replicas_deciding_decay_at_once_apply_each_penalty_once(
+    scoring: ScoringService,
+    scoring_settings: ScoringSettings,
+    nc: Client,
+    db: AsyncEngine,
+    clock: MovableClock,
+) -> None:
+    leads = [uuid4() for _ in range(30)]
+    for lead in leads:
+        await publish(nc, activity(lead, "calendar_booking_started", clock))
+    for lead in leads:
+        await eventually(lambda lead=lead: scorecard(db, lead), lambda c: c.score == 40, settle=0)
+    other = ScoringService(scoring_settings, clock=clock, decay=False)
+    clock.now += timedelta(days=8)
+    try:
+        decayed = await asyncio.gather(scoring.decay_due(), other.decay_due())
+    finally:
+        await other.stop()
+    assert sum(decayed) >= len(leads)  # between them; other quiet leads may be in the table
+    for lead in leads:
+        card = await scorecard(db, lead)
+        assert card is not None and card.score == 30
+        assert card.reasons.count("Keine Aktivität seit 7 Tagen (-10)") == 1
+
+
 async def test_rules_are_changed_over_nats_and_apply_to_the_next_event(
     scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
 ) -> None:
@@ -215,6 +241,16 @@ async def test_rules_are_changed_over_nats_and_apply_to_the_next_event(
         (await nc.request(SCORING_MAPPING_PUT, json.dumps(mapping).encode(), 5)).data
     )
     assert reply["ok"] is False and reply["errors"][0]["field"] == "value"
+
+    fixed = {**mapping, "value": "^/webinar(/|$)"}
+    reply = json.loads((await nc.request(SCORING_MAPPING_PUT, json.dumps(fixed).encode(), 5)).data)
+    assert reply["ok"] is True and reply["data"]["id"] > 0
+    viewer = uuid4()
+    await publish(
+        nc, activity(viewer, "page_view", clock, page_url="https://x.de/webinar/anmeldung")
+    )
+    card = await eventually(lambda: scorecard(db, viewer), lambda c: c.score == 22)
+    assert card.reasons == ["Webinar besucht (+22)"]
 
     listed = json.loads((await nc.request(SCORING_RULES_LIST, b"", 5)).data)
     rules = {r["activity"]: r for r in listed["data"]["rules"]}

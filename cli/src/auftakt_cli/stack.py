@@ -66,7 +66,12 @@ class Stack:
         if "AUFTAKT_NATS_URL" not in os.environ:
             if not _port_free(self.nats_port):
                 raise SystemExit(f"port {self.nats_port} is taken; set AUFTAKT_EMBEDDED_NATS_PORT")
-            self._nats = EmbeddedNats(self.data_dir / "nats", self.nats_port)
+            self._nats = EmbeddedNats(
+                self.data_dir / "nats",
+                self.nats_port,
+                # `always` (fsync every message) unless told otherwise: docs/benchmarks.md
+                sync_interval=os.environ.get("AUFTAKT_EMBEDDED_NATS_SYNC_INTERVAL", "always"),
+            )
             env["AUFTAKT_NATS_URL"] = self._nats.start()
             self.echo(f"nats     | embedded NATS (JetStream) on 127.0.0.1:{self.nats_port}")
 

@@ -196,7 +196,7 @@ class OutboxRelay:
         retention: timedelta = timedelta(days=7),
         poll_interval: float = 5.0,
         ack_timeout: float = 5.0,
-        linger: float = 0.005,
+        linger: float = 0.001,
     ) -> None:
         self._engine = engine
         self._outbox = outbox
