@@ -236,3 +236,8 @@ def test_a_mapping_with_a_broken_regex_or_unknown_activity_is_refused_when_saved
     assert [e.field for e in mapping_errors(numeric, {"video_watched"})] == ["value"]
     unknown_field = numeric.model_copy(update={"field": "email", "value": "50"})
     assert [e.field for e in mapping_errors(unknown_field, {"video_watched"})] == ["field"]
+
+
+def test_very_long_paths_are_cut_to_a_key_an_index_can_hold() -> None:
+    key = page_key("https://x.de/" + "最" * 1500)
+    assert key is not None and len(key) == 300

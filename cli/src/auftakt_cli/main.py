@@ -128,11 +128,17 @@ def dlq_list(
 ) -> None:
     """Show the dead letters: sequence, original subject and the error."""
     from auftakt_common.dead_letters import list_dead_letters
+    from nats.js.errors import NotFoundError
+
+    if service is not None and service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; one of: {', '.join(SERVICES)}")
 
     async def go() -> None:
         nc = await _connect()
         try:
             letters = await list_dead_letters(nc.jetstream(), service)
+        except NotFoundError:
+            letters = []  # no service has started yet: no dead-letter stream, no letters
         finally:
             await nc.close()
         for letter in letters:

@@ -38,7 +38,7 @@ __all__ = [
     "durable_name",
     "event_subscriber",
     "raw_body",
-    "settling_middleware",
+    "Settler",
 ]
 
 ORIGINAL_SUBJECT_HEADER = "Auftakt-Original-Subject"
@@ -51,7 +51,7 @@ _MAX_RETRY_DELAY = 60.0
 _log = structlog.get_logger("auftakt.consumers")
 
 current_correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
-"""The correlation id of the message being handled (set by `settling_middleware`). Cheaper
+"""The correlation id of the message being handled (set by `Settler`). Cheaper
 than a handler parameter taking the message: FastStream resolves context parameters
 through a worker thread, per message."""
 _Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[Any]])
@@ -80,7 +80,7 @@ def event_subscriber(
 
     Handlers run one after another as messages arrive. A handler that returns a future
     (work queued for a group commit) is settled when the future resolves, so at most
-    `max_in_flight` messages wait for their commit; `settling_middleware` settles. The
+    `max_in_flight` messages wait for their commit; `Settler` settles. The
     handler receives the event itself, decoded by pydantic from the raw bytes, so a
     broker built with `apply_types=False` skips FastStream's per-message injection."""
 
@@ -95,7 +95,7 @@ def event_subscriber(
         deliver_policy=DeliverPolicy.ALL,
         config=ConsumerConfig(
             # the server never gives up on a message by itself (it would drop it unseen):
-            # `settling_middleware` decides when a failure goes to the dead letters
+            # `Settler` decides when a failure goes to the dead letters
             max_deliver=-1,
             ack_wait=ack_wait,
             max_ack_pending=max_in_flight,
@@ -118,10 +118,9 @@ def _retry_delay(delivered: int) -> float:
     return float(min(_MAX_RETRY_DELAY, 0.5 * 2 ** (delivered - 1)))
 
 
-def settling_middleware(
-    broker: NatsBroker, *, service: str, max_deliver: int = 8
-) -> type[BaseMiddleware]:
-    """A broker middleware that settles every JetStream message its handlers receive.
+class Settler:
+    """Settles every JetStream message a broker's handlers receive; `middleware` goes to
+    `broker.add_middleware`.
 
     Success: ack (for a handler that returned a future: once it resolves). Failure: nak
     with exponential back-off (0.5 s … 60 s). While the database is unavailable a message
@@ -130,6 +129,23 @@ def settling_middleware(
     the dead-letter stream (headers say why) and is terminated: no endless retries, and ops
     can inspect and replay it (`auftakt dlq`). Core NATS requests pass through untouched."""
 
+    def __init__(self, broker: NatsBroker, *, service: str, max_deliver: int = 8) -> None:
+        self.middleware = _settling_middleware(broker, self, service, max_deliver)
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def track(self, task: asyncio.Task[None]) -> None:
+        self._pending.add(task)  # keep a reference until it ran
+        task.add_done_callback(self._pending.discard)
+
+    async def settled(self, timeout: float) -> None:
+        """Wait for acks and naks under way (shutdown: before the connection closes)."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=timeout)
+
+
+def _settling_middleware(
+    broker: NatsBroker, settler: Settler, service: str, max_deliver: int
+) -> type[BaseMiddleware]:
     async def dead_letter(msg: NatsMessage, error: BaseException) -> None:
         subject = msg.raw_message.subject
         metadata = msg.raw_message.metadata
@@ -165,14 +181,16 @@ def settling_middleware(
             log.warning("message failed, will retry", error=repr(error), transient=transient)
         await msg.nack(delay=_retry_delay(delivered))
 
+    async def settle_quietly(msg: NatsMessage, error: BaseException | None) -> None:
+        try:
+            await settle(msg, error)
+        except Exception as exc:  # e.g. the connection closed: JetStream redelivers it
+            _log.warning("could not settle message", error=repr(exc))
+
     def settle_later(msg: NatsMessage, done: asyncio.Future[None]) -> None:
         if done.cancelled():
             return  # shutting down: unacknowledged, so JetStream delivers it again
-        task = asyncio.create_task(settle(msg, done.exception()))
-        settling.add(task)  # keep a reference until it ran
-        task.add_done_callback(settling.discard)
-
-    settling: set[asyncio.Task[None]] = set()
+        settler.track(asyncio.create_task(settle_quietly(msg, done.exception())))
 
     class Settle(BaseMiddleware):
         async def consume_scope(

@@ -10,7 +10,7 @@ from typing import Any, cast
 import psycopg
 import sqlalchemy.exc
 from psycopg import OperationalError as PsycopgOperationalError
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData, String, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -64,14 +64,25 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+# SQLSTATEs that say "not now" rather than "not this": connection exceptions, resources,
+# the server shutting down or starting, serialization failure and deadlock
+_TRANSIENT_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03", "40001", "40P01")
+
+
 def is_database_unavailable(exc: BaseException) -> bool:
-    """True when the error means PostgreSQL cannot be reached, not that a query was wrong."""
-    if isinstance(
-        exc, sqlalchemy.exc.TimeoutError | PsycopgOperationalError | ConnectionError | OSError
-    ):
+    """True when the error means PostgreSQL cannot do it now (unreachable, restarting, out
+    of connections, a deadlock), not that the statement or its data was wrong: retrying
+    later helps the first kind and never the second."""
+    if isinstance(exc, sqlalchemy.exc.TimeoutError | ConnectionError | OSError):
         return True
     if isinstance(exc, sqlalchemy.exc.DBAPIError):
-        return exc.connection_invalidated or isinstance(exc.orig, PsycopgOperationalError)
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    if isinstance(exc, psycopg.Error):
+        if exc.sqlstate is None:  # raised by the client: no server answered
+            return isinstance(exc, PsycopgOperationalError)
+        return exc.sqlstate.startswith(_TRANSIENT_SQLSTATES)
     return False
 
 
@@ -89,11 +100,17 @@ def _bulk_insert_sql(table: Table, columns: tuple[str, ...]) -> str:
     for name in columns:
         column_type = table.c[name].type
         if isinstance(column_type, postgresql.JSONB):
-            arrays.append(f"%({name})b::text[]::jsonb[]")
+            element = "text[]::jsonb"
+        elif isinstance(column_type, String):
+            # no length in the cast: an explicit cast to varchar(n) truncates silently,
+            # the column's own (assignment) cast rejects what is too long
+            element = "text"
         else:
-            arrays.append(f"%({name})b::{column_type.compile(dialect=dialect)}[]")
+            element = column_type.compile(dialect=dialect)
+        arrays.append(f"%({name})b::{element}[]")
+    names = ", ".join(f'"{name}"' for name in columns)
     return (
-        f'INSERT INTO "{table.schema}"."{table.name}" ({", ".join(columns)})'
+        f'INSERT INTO "{table.schema}"."{table.name}" ({names})'
         f" SELECT * FROM unnest({', '.join(arrays)})"
     )
 
@@ -109,8 +126,13 @@ async def bulk_insert(
     parameters: dict[str, list[Any]] = {}
     for name in columns:
         values = [row[name] for row in rows]
-        if isinstance(table.c[name].type, postgresql.JSONB):
-            values = [None if value is None else json.dumps(value) for value in values]
+        column_type = table.c[name].type
+        if isinstance(column_type, postgresql.JSONB):
+            # as SQLAlchemy would: None is JSON null unless the column says SQL NULL
+            values = [
+                None if value is None and column_type.none_as_null else json.dumps(value)
+                for value in values
+            ]
         parameters[name] = values
     pg = await driver_connection(conn)
     await pg.execute(_bulk_insert_sql(table, columns), parameters)

@@ -238,8 +238,11 @@ class OutboxRelay:
                 published = await self._relay_with_retry()
                 if published >= self._batch_size:
                     continue
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that
+                # arrives as the wake-up does, and the relay would outlive its shutdown
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._wake.wait()
                 # linger briefly so a burst of commits goes out as one batch
                 await asyncio.sleep(self._linger)
         finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 
 import structlog
-from auftakt_common.consumers import settling_middleware
+from auftakt_common.consumers import Settler
 from auftakt_common.db import create_engine
 from auftakt_common.events import utc_now
 from auftakt_common.messaging import connect_nats
@@ -75,11 +75,10 @@ class ScoringService:
             # handlers get their decoded event or raw command: no injection per message
             apply_types=False,
         )
-        self.broker.add_middleware(
-            settling_middleware(
-                self.broker, service=SERVICE, max_deliver=settings.scoring_max_deliver
-            )
+        self.settler = Settler(
+            self.broker, service=SERVICE, max_deliver=settings.scoring_max_deliver
         )
+        self.broker.add_middleware(self.settler.middleware)
         register_handlers(self.broker, self.scorer, settings)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -121,9 +120,15 @@ class ScoringService:
             await nc.close()
 
     async def stop(self) -> None:
+        # no new messages; what was received is committed and acknowledged while the
+        # connection is still open; then the broker closes it
+        for subscriber in self.broker.subscribers:
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
+        await self.scorer.drain(timeout=10)
+        await self.settler.settled(timeout=5)
         with contextlib.suppress(Exception):
-            await self.broker.stop()  # no new messages
-        await self.scorer.drain(timeout=10)  # what was received is committed, then acked
+            await self.broker.stop()
         for task in self._tasks:
             task.cancel()
         if self._tasks:

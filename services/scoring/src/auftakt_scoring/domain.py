@@ -87,6 +87,9 @@ def replay(points: Iterable[int], start: int = 0) -> int:
     return score
 
 
+_MAX_PAGE_KEY = 300  # characters: beyond, paths differ only in noise (and index limits)
+
+
 def page_key(page_url: str | None) -> str | None:
     """A page's identity for counting distinct pages: its path, lower case, no trailing /."""
     if not page_url:
@@ -95,7 +98,7 @@ def page_key(page_url: str | None) -> str | None:
         path = urlsplit(page_url).path.lower().rstrip("/")
     except ValueError:  # not a URL (e.g. a broken IPv6 host): no page to count
         return None
-    return path or "/"
+    return path[:_MAX_PAGE_KEY] or "/"
 
 
 @dataclass(frozen=True, slots=True)
