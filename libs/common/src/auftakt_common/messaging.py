@@ -18,7 +18,11 @@ async def connect_nats(url: str, *, name: str) -> Client:
     """Connect to `url` (comma-separated for a cluster), and keep reconnecting forever once
     connected (publishes wait meanwhile)."""
 
+    client: Client | None = None
+
     async def on_disconnect() -> None:
+        if client is not None and client.is_closed:
+            return  # closed on purpose (shutdown), not lost
         _log.warning("nats disconnected")
 
     async def on_reconnect() -> None:
@@ -27,7 +31,7 @@ async def connect_nats(url: str, *, name: str) -> Client:
     async def on_error(exc: Exception) -> None:
         _log.warning("nats error", error=str(exc))
 
-    return await nats.connect(
+    client = await nats.connect(
         servers=[server.strip() for server in url.split(",")],  # a cluster: any members
         name=name,
         connect_timeout=2,
@@ -37,3 +41,4 @@ async def connect_nats(url: str, *, name: str) -> Client:
         reconnected_cb=on_reconnect,
         error_cb=on_error,
     )
+    return client
