@@ -8,9 +8,12 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import nats
 import pytest
 from auftakt_common.db import create_engine, create_sessionmaker, schema_metadata
+from auftakt_common.embedded import EmbeddedNats, free_port
 from auftakt_common.events import ActivityRecorded
 from auftakt_common.inbox import first_delivery, inbox_table
 from auftakt_common.migrations import messaging_ddl
@@ -21,6 +24,7 @@ from auftakt_common.outbox import (
     outbox_table,
     republish,
 )
+from auftakt_common.streams import EVENTS_STREAM
 from auftakt_common.testing import Servers
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
@@ -187,3 +191,45 @@ async def test_a_redelivered_event_has_no_second_effect(
         ).scalar_one()
     assert deliveries == [str(event.event_id)] * 2
     assert applied == 1
+
+
+async def test_a_broker_that_lost_its_streams_gets_them_back_and_every_event(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    server = EmbeddedNats(tmp_path / "nats", free_port())
+    server.start()
+    try:
+        own = OutboxRelay(
+            engine=engine,
+            outbox=outbox,
+            database_url=str(engine.url.render_as_string(hide_password=False)),
+            nats_url=server.url,
+            name="lost-streams",
+        )
+        marker = f"lost-{uuid.uuid4().hex[:12]}"
+        events = [
+            ActivityRecorded(activity_id=uuid.uuid4(), visitor_id=marker, activity_type="x")
+            for _ in range(20)
+        ]
+        client = await nats.connect(server.url)
+        try:
+            async with running(own):
+                for _ in range(100):  # the relay declares the streams when it connects
+                    if own.connected:
+                        break
+                    await asyncio.sleep(0.05)
+                await client.jetstream().delete_stream(EVENTS_STREAM)
+                async with own.transaction() as conn:
+                    await add_events(conn, outbox, events)
+                for _ in range(200):  # until the relay has declared the streams again
+                    try:
+                        await client.jetstream().stream_info(EVENTS_STREAM)
+                        break
+                    except nats.js.errors.NotFoundError:
+                        await asyncio.sleep(0.05)
+                found = await stream_messages(client, marked(marker), expect=20, timeout=20)
+        finally:
+            await client.close()
+    finally:
+        server.stop()
+    assert len(found) == 20

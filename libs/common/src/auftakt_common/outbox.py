@@ -19,6 +19,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from uuid import uuid4
 
 import psycopg
 import structlog
@@ -65,6 +66,14 @@ __all__ = [
 ]
 
 _log = structlog.get_logger("auftakt.outbox")
+# JetStream atomic batch headers; a batch of fewer messages goes out one by one (a batch
+# has a fixed cost of ≈ 3 ms, a single publish ≈ 0.4 ms per message)
+_BATCH_ID, _BATCH_SEQUENCE, _BATCH_COMMIT = (
+    "Nats-Batch-Id",
+    "Nats-Batch-Sequence",
+    "Nats-Batch-Commit",
+)
+_ATOMIC_MIN_ROWS = 8
 _Conn = TypeVar("_Conn")
 
 
@@ -326,7 +335,8 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            await self._publish_rows(js, rows)
+            if len(rows) < _ATOMIC_MIN_ROWS or not await self._publish_atomically(rows):
+                await self._publish_rows(js, rows)
             await conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_([row.id for row in rows]))
@@ -334,6 +344,45 @@ class OutboxRelay:
             )
         _log.debug("outbox published", relay=self._name, count=len(rows))
         return len(rows)
+
+    async def _publish_atomically(self, rows: Sequence[Row[*tuple[Any, ...]]]) -> bool:
+        """Publish as one JetStream atomic batch: stored together, with one fsync for all
+        (with `sync_interval: always`, 20 messages are acknowledged in ≈ 4 ms instead of
+        ≈ 8 ms, 100 in ≈ 6 ms instead of ≈ 39 ms). False if the stream refused the batch
+        (a message of it was stored before, or batches are not allowed): then the caller
+        publishes message by message, where JetStream drops the duplicates one by one."""
+        assert self._nc is not None
+        nc = self._nc
+        batch_id = uuid4().hex
+        inbox = nc.new_inbox()
+        answer = await nc.subscribe(inbox, max_msgs=1)
+        try:
+            for sequence, row in enumerate(rows, start=1):
+                last = sequence == len(rows)
+                headers = {
+                    **row.headers,
+                    MSG_ID_HEADER: str(row.event_id),
+                    _BATCH_ID: batch_id,
+                    _BATCH_SEQUENCE: str(sequence),
+                    **({_BATCH_COMMIT: "1"} if last else {}),
+                }
+                await nc.publish(
+                    row.subject, row.payload, reply=inbox if last else "", headers=headers
+                )
+            reply = await answer.next_msg(timeout=self._ack_timeout)
+        except TimeoutError:
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                await answer.unsubscribe()
+        try:
+            error = json.loads(reply.data).get("error")
+        except ValueError:  # a status without a body: no stream (or none answering)
+            return False
+        if error is not None:
+            _log.info("atomic batch refused, publishing one by one", error=error.get("description"))
+            return False
+        return True
 
     async def _publish_rows(
         self, js: JetStreamContext, rows: Sequence[Row[*tuple[Any, ...]]]

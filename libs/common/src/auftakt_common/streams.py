@@ -30,6 +30,8 @@ def stream_configs(replicas: int = 1) -> list[StreamConfig]:
             num_replicas=replicas,
             max_age=14 * _DAY,
             duplicate_window=600.0,
+            # outbox relays publish a batch atomically: one fsync for all of it
+            allow_atomic=True,
         ),
         StreamConfig(
             name=DEAD_LETTER_STREAM,
