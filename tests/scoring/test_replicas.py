@@ -9,15 +9,17 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
 from auftakt_common.commands import SCORING_RULE_PUT
 from auftakt_common.events import ActivityRecorded
+from auftakt_common.streams import EVENTS_STREAM
 from auftakt_common.testing import Servers
 from auftakt_scoring.settings import ScoringSettings
 from nats.aio.client import Client
+from nats.js.errors import NotFoundError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -65,12 +67,31 @@ class Replica:
         self.process.stdout.close()
 
 
+async def forget_scoring_consumers(nc: Client) -> None:
+    """As on a first deployment: the replicas race to create the durable consumers."""
+    js = nc.jetstream()
+    try:
+        consumers = await js.consumers_info(EVENTS_STREAM)
+    except NotFoundError:
+        return  # no stream yet: nothing was created
+    for consumer in consumers:
+        if consumer.name.startswith("scoring-"):
+            await js.delete_consumer(EVENTS_STREAM, consumer.name)
+
+
 @pytest.fixture
-def replicas(servers: Servers, scoring_settings: ScoringSettings) -> Iterator[list[Replica]]:
+async def replicas(
+    servers: Servers, scoring_settings: ScoringSettings, nc: Client
+) -> AsyncIterator[list[Replica]]:
+    await forget_scoring_consumers(nc)
     started = [Replica(servers, "a"), Replica(servers, "b")]
     try:
         for replica in started:
-            assert replica.started.wait(30), "".join(replica.output)
+            for _ in range(600):
+                if replica.started.is_set() or replica.process.poll() is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert replica.started.is_set(), "".join(replica.output)
         yield started
     finally:
         for replica in started:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,12 +38,25 @@ def generated_secrets() -> dict[str, str]:
 
 
 def _docker_available() -> bool:
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if host.startswith("unix://"):
+        # a socket nobody answers on: docker-py would leak its half-open connection
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(2)
+                probe.connect(host.removeprefix("unix://"))
+        except OSError:
+            return False
     try:
         import docker
 
-        docker.from_env(timeout=2).ping()
+        client = docker.from_env(timeout=2)
+        try:
+            client.ping()
+        finally:
+            client.close()
         return True
-    except Exception:  # no client library, no socket, no engine: all mean "no Docker"
+    except Exception:  # no client library, no engine: both mean "no Docker"
         return False
 
 

@@ -106,7 +106,9 @@ class ScoringService:
         ):
             with attempt:
                 await self._declare_streams()
-        await self.broker.start()
+                # replicas starting together race to create each durable consumer; the
+                # loser binds to the winner's on the next attempt
+                await self.broker.start()
         if self._decay_enabled:
             self._tasks.append(asyncio.create_task(self._decay_forever(), name="scoring-decay"))
         _log.info("scoring started")
