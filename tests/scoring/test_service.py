@@ -4,6 +4,7 @@ cooldowns, inbox, decay with a moved clock, rule editing over NATS, dead letters
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import timedelta
 from uuid import UUID, uuid4
@@ -22,7 +23,7 @@ from auftakt_common.events import (
     LeadEnriched,
     LeadMagnetDownloaded,
 )
-from auftakt_common.streams import DEAD_LETTER_STREAM
+from auftakt_common.streams import DEAD_LETTER_STREAM, EVENTS_STREAM
 from auftakt_scoring.app import ScoringService
 from auftakt_scoring.settings import ScoringSettings
 from nats.aio.client import Client
@@ -304,3 +305,23 @@ async def test_dead_letters_are_listed_and_replayed_to_their_subject(
     assert card.reasons == ["Telefonnummer geklickt (+30)"]
     remaining = await list_dead_letters(nc.jetstream(), "scoring")
     assert all(letter.data != event.model_dump_json().encode() for letter in remaining)
+
+
+async def test_consumers_made_with_older_settings_are_updated_at_start(
+    scoring_settings: ScoringSettings, nc: Client
+) -> None:
+    js = nc.jetstream()
+    async with ScoringService(scoring_settings, decay=False):
+        pass  # the consumers exist
+    old = await js.consumer_info(EVENTS_STREAM, "scoring-email-opened")
+    await js.add_consumer(
+        EVENTS_STREAM,
+        dataclasses.replace(old.config, max_deliver=8, max_ack_pending=100, ack_wait=5),
+    )
+    async with ScoringService(scoring_settings, decay=False):
+        now = await js.consumer_info(EVENTS_STREAM, "scoring-email-opened")
+    assert (now.config.max_deliver, now.config.max_ack_pending, now.config.ack_wait) == (
+        -1,
+        scoring_settings.scoring_max_in_flight,
+        30.0,
+    )

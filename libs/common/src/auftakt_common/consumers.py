@@ -11,6 +11,7 @@ over the first message, which adds its timeout to every event's latency at low r
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,9 @@ from faststream import AckPolicy, BaseMiddleware
 from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker
 from faststream.nats.message import NatsMessage
+from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
 from .db import is_database_unavailable
@@ -39,6 +42,7 @@ __all__ = [
     "event_subscriber",
     "raw_body",
     "Settler",
+    "update_consumers",
 ]
 
 ORIGINAL_SUBJECT_HEADER = "Auftakt-Original-Subject"
@@ -68,6 +72,36 @@ def dead_letter_subject(service: str, subject: str) -> str:
     return f"dlq.{service}.{subject}"
 
 
+def _delivery_settings(max_in_flight: int, ack_wait: float) -> dict[str, Any]:
+    return {
+        # the server never gives up on a message by itself (it would drop it unseen):
+        # `Settler` decides when a failure goes to the dead letters
+        "max_deliver": -1,
+        "ack_wait": ack_wait,
+        "max_ack_pending": max_in_flight,
+    }
+
+
+async def update_consumers(
+    js: JetStreamContext, service: str, *, max_in_flight: int = 1024, ack_wait: float = 30.0
+) -> None:
+    """Bring a service's existing durable consumers to the current settings (binding to
+    an existing consumer does not change it; creating one with the same name does)."""
+    try:
+        consumers = await js.consumers_info(EVENTS_STREAM)
+    except NotFoundError:
+        return  # no stream yet, so no consumers
+    wanted = _delivery_settings(max_in_flight, ack_wait)
+    for consumer in consumers:
+        config = consumer.config
+        if not (consumer.name or "").startswith(f"{service}-"):
+            continue
+        if all(getattr(config, key) == value for key, value in wanted.items()):
+            continue
+        await js.add_consumer(EVENTS_STREAM, dataclasses.replace(config, **wanted))
+        _log.info("consumer settings updated", consumer=consumer.name, **wanted)
+
+
 def event_subscriber(
     broker: NatsBroker,
     event: type[Event],
@@ -93,13 +127,7 @@ def event_subscriber(
         queue=durable_name(service, event.subject),
         stream=_EVENTS,
         deliver_policy=DeliverPolicy.ALL,
-        config=ConsumerConfig(
-            # the server never gives up on a message by itself (it would drop it unseen):
-            # `Settler` decides when a failure goes to the dead letters
-            max_deliver=-1,
-            ack_wait=ack_wait,
-            max_ack_pending=max_in_flight,
-        ),
+        config=ConsumerConfig(**_delivery_settings(max_in_flight, ack_wait)),
         ack_policy=AckPolicy.MANUAL,
         no_reply=True,
         decoder=decode,

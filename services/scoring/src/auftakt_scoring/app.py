@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 
 import structlog
-from auftakt_common.consumers import Settler
+from auftakt_common.consumers import Settler, update_consumers
 from auftakt_common.db import create_engine
 from auftakt_common.events import utc_now
 from auftakt_common.messaging import connect_nats
@@ -114,10 +114,15 @@ class ScoringService:
         _log.info("scoring started")
 
     async def _declare_streams(self) -> None:
-        """The streams the consumers bind to, declared before they bind."""
+        """The streams the consumers bind to, declared before they bind; consumers made
+        with other settings (an older version, another AUFTAKT_SCORING_MAX_IN_FLIGHT) are
+        brought up to date."""
         nc = await connect_nats(self.settings.nats_url, name=f"{SERVICE}-setup")
         try:
             await ensure_streams(nc.jetstream(), self.settings.stream_replicas)
+            await update_consumers(
+                nc.jetstream(), SERVICE, max_in_flight=self.settings.scoring_max_in_flight
+            )
         finally:
             await nc.close()
 
