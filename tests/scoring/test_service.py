@@ -21,12 +21,14 @@ from auftakt_common.events import (
     EmailBounced,
     EmailOpened,
     LeadEnriched,
+    LeadErasureRequested,
     LeadMagnetDownloaded,
 )
 from auftakt_common.streams import DEAD_LETTER_STREAM, EVENTS_STREAM
 from auftakt_scoring.app import ScoringService
 from auftakt_scoring.settings import ScoringSettings
 from nats.aio.client import Client
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.events import for_lead, stream_messages
@@ -325,3 +327,28 @@ async def test_consumers_made_with_older_settings_are_updated_at_start(
         scoring_settings.scoring_max_in_flight,
         30.0,
     )
+
+
+async def test_an_erased_lead_is_deleted_and_late_events_do_not_bring_it_back(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    lead = uuid4()
+    await publish(nc, activity(lead, "phone_clicked", clock))
+    await eventually(lambda: scorecard(db, lead), lambda c: c.score == 30)
+
+    await publish(nc, LeadErasureRequested(lead_id=lead))
+    for _ in range(200):
+        if await scorecard(db, lead) is None:
+            break
+        await asyncio.sleep(0.05)
+    assert await scorecard(db, lead) is None
+
+    await publish(nc, activity(lead, "calendar_booking_started", clock))  # still in the stream
+    await publish(nc, activity(lead, "page_view", clock, page_url="/preise"))
+    await asyncio.sleep(1.0)
+    assert await scorecard(db, lead) is None
+    async with db.connect() as conn:
+        history = await conn.execute(
+            text("SELECT count(*) FROM scoring.score_history WHERE lead_id = :id"), {"id": lead}
+        )
+        assert history.scalar_one() == 0

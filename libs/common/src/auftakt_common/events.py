@@ -27,6 +27,7 @@ __all__ = [
     "EventDetails",
     "LeadCreated",
     "LeadEnriched",
+    "LeadErasureRequested",
     "LeadMagnetDownloaded",
     "LeadScored",
     "LeadSnapshot",
@@ -224,6 +225,14 @@ class EmailBounced(Event):
     reason: str | None = None
 
 
+class LeadErasureRequested(Event):
+    """Art. 17: every service deletes what it holds of the lead, and keeps deleting what
+    still arrives for it (events already in the stream)."""
+
+    subject: ClassVar[str] = "lead.erasure_requested"
+    lead_id: UUID
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     LeadCreated,
     LeadUpdated,
@@ -235,6 +244,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     EmailOpened,
     EmailClicked,
     EmailBounced,
+    LeadErasureRequested,
 )
 
 _BY_SUBJECT = {event.subject: event for event in ALL_EVENTS}

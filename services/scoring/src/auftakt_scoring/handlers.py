@@ -35,6 +35,7 @@ from auftakt_common.events import (
     Event,
     LeadCreated,
     LeadEnriched,
+    LeadErasureRequested,
     LeadMagnetDownloaded,
     LeadUpdated,
 )
@@ -97,6 +98,10 @@ def register_handlers(broker: NatsBroker, scorer: Scorer, settings: ScoringSetti
     @subscriber(EmailBounced)
     async def on_email_bounced(event: EmailBounced) -> asyncio.Future[None]:
         return score(event)
+
+    @subscriber(LeadErasureRequested)
+    async def on_lead_erasure_requested(event: LeadErasureRequested) -> asyncio.Future[None]:
+        return score(event)  # in the same batches, so it is serialised with scoring
 
     @broker.subscriber(SCORING_RULES_LIST, queue=SERVICE, decoder=raw_body)
     async def on_list_rules(_: bytes) -> CommandReply[ScoringConfiguration]:

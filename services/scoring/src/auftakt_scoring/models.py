@@ -159,3 +159,13 @@ class HistoryRow(Base):
     recorded_at: Mapped[datetime] = _now()
 
     __table_args__ = (Index("ix_score_history_lead_id_id", "lead_id", "id"),)
+
+
+class ErasedLeadRow(Base):
+    """A lead whose erasure was requested (Art. 17): its rows are gone, and events for it
+    that are still in the stream are dropped instead of bringing it back."""
+
+    __tablename__ = "erased_leads"
+
+    lead_id: Mapped[UUID] = mapped_column(primary_key=True)
+    erased_at: Mapped[datetime] = _now()

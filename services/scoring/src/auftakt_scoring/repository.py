@@ -161,12 +161,16 @@ class LockedBatch:
     states: dict[UUID, LeadState]
     fresh: set[UUID]
     new_pages: set[tuple[UUID, str]]
+    erased: set[UUID]  # leads whose erasure was requested: nothing may be kept of them
 
 
 _CREATE_LEADS = (
-    "INSERT INTO scoring.lead_scores (lead_id) SELECT unnest(%(ids)b::uuid[])"
+    "INSERT INTO scoring.lead_scores (lead_id) SELECT id FROM unnest(%(ids)b::uuid[]) AS id"
+    " WHERE NOT EXISTS (SELECT FROM scoring.erased_leads e WHERE e.lead_id = id)"
     " ON CONFLICT DO NOTHING"
 )
+# read after the lock: an erasure committed while this batch waited for it is seen here
+_ERASED = "SELECT lead_id FROM scoring.erased_leads WHERE lead_id = ANY(%(ids)b)"
 _LOCK_LEADS = (
     "SELECT lead_id, score, stage, last_activity_at, decayed_at, decay_level, distinct_pages"
     " FROM scoring.lead_scores WHERE lead_id = ANY(%(ids)b) ORDER BY lead_id FOR UPDATE"
@@ -182,7 +186,8 @@ _FIRST_DELIVERIES = (
 )
 _NEW_PAGES = (
     "INSERT INTO scoring.lead_pages (lead_id, page)"
-    " SELECT * FROM unnest(%(ids)b::uuid[], %(pages)b::varchar[])"
+    " SELECT * FROM unnest(%(ids)b::uuid[], %(pages)b::varchar[]) AS p(lead_id, page)"
+    " WHERE EXISTS (SELECT FROM scoring.lead_scores s WHERE s.lead_id = p.lead_id)"
     " ON CONFLICT DO NOTHING RETURNING lead_id, page"
 )
 _SAVE_LEADS = (
@@ -218,8 +223,9 @@ async def lock_batch(
     deliveries: Collection[tuple[UUID, str]],
     pages: Collection[tuple[UUID, str]],
 ) -> LockedBatch:
-    """In one round trip: create the leads not scored yet, lock all of them in lead-id
-    order, read their rule counts, record the events in the inbox and the pages seen."""
+    """In one round trip: create the leads not scored yet (unless erased), lock all of them
+    in lead-id order, find the erased ones, read rule counts, record the events in the
+    inbox and the pages seen."""
     ordered = sorted(lead_ids)
     event_ids, subjects = _columns(sorted(deliveries), 2)
     page_leads, page_paths = _columns(sorted(pages), 2)
@@ -227,6 +233,7 @@ async def lock_batch(
     async with pg.pipeline():
         await pg.execute(_CREATE_LEADS, {"ids": ordered})
         leads = await pg.cursor(row_factory=namedtuple_row).execute(_LOCK_LEADS, {"ids": ordered})
+        erased = await pg.execute(_ERASED, {"ids": ordered})
         counts = await pg.cursor(row_factory=namedtuple_row).execute(_COUNTS_OF, {"ids": ordered})
         inbox = await pg.execute(_FIRST_DELIVERIES, {"ids": event_ids, "subjects": subjects})
         seen = (
@@ -238,6 +245,7 @@ async def lock_batch(
         states=_states(await leads.fetchall(), await counts.fetchall()),
         fresh={row[0] for row in await inbox.fetchall()},
         new_pages={(row[0], row[1]) for row in await seen.fetchall()} if seen else set(),
+        erased={row[0] for row in await erased.fetchall()},
     )
 
 
@@ -293,23 +301,37 @@ def _states(leads: Sequence[Any], counts: Sequence[Any]) -> dict[UUID, LeadState
     }
 
 
+_ERASE = (
+    "INSERT INTO scoring.erased_leads (lead_id) SELECT unnest(%(ids)b::uuid[])"
+    " ON CONFLICT DO NOTHING"
+)
+# the lead's history, rule counts and pages go with it (ON DELETE CASCADE)
+_DELETE_LEADS = "DELETE FROM scoring.lead_scores WHERE lead_id = ANY(%(ids)b)"
+
+
 async def save_batch(
     conn: AsyncConnection,
     states: Iterable[LeadState],
     counted: Iterable[tuple[UUID, str]],
     history: Sequence[tuple[UUID, Applied, UUID | None]],
     events: Sequence[tuple[Event, str | None]],
+    erased: Collection[UUID] = (),
 ) -> None:
     """In one round trip: the leads' scores, the rule counts that changed, the history
-    rows (lead, rule applied, causing event) and the outgoing events."""
+    rows (lead, rule applied, causing event), the outgoing events; and for erased leads a
+    tombstone (so later events for them are dropped) and the deletion of all the rest."""
     leads = sorted(states, key=lambda state: state.lead_id)
+    pg = await driver_connection(conn)
+    if erased:
+        async with pg.pipeline():
+            await pg.execute(_ERASE, {"ids": sorted(erased)})
+            await pg.execute(_DELETE_LEADS, {"ids": sorted(erased)})
     if not leads:
         return
     by_lead = {state.lead_id: state for state in leads}
     keys = sorted(set(counted))
     counts = [by_lead[lead_id].counts[activity] for lead_id, activity in keys]
     changes = [applied for _, applied, _ in history]
-    pg = await driver_connection(conn)
     async with pg.pipeline():
         await pg.execute(
             _SAVE_LEADS,

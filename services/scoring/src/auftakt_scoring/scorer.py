@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -24,7 +24,14 @@ from auftakt_common.commands import (
     ScoringRule,
 )
 from auftakt_common.db import is_database_unavailable
-from auftakt_common.events import Event, LeadScored, LeadStageChanged, ScoreChange, Stage
+from auftakt_common.events import (
+    Event,
+    LeadErasureRequested,
+    LeadScored,
+    LeadStageChanged,
+    ScoreChange,
+    Stage,
+)
 from auftakt_common.outbox import OutboxRelay
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -134,27 +141,31 @@ class Scorer:
         return self._book
 
     async def score_batch(self, batch: Sequence[Received]) -> None:
+        erasures = [r.event for r in batch if isinstance(r.event, LeadErasureRequested)]
         observed = [
             (observation, received)
             for received in batch
             if (observation := observe(received.event)) is not None
         ]
-        if not observed:
+        if not observed and not erasures:
             return
         async with self._relay.transaction() as conn:
             book = await self._rulebook(conn)
             locked = await repo.lock_batch(
                 conn,
-                lead_ids={obs.lead_id for obs, _ in observed},
-                deliveries={(obs.event_id, obs.subject) for obs, _ in observed},
+                lead_ids={obs.lead_id for obs, _ in observed} | {e.lead_id for e in erasures},
+                deliveries={(obs.event_id, obs.subject) for obs, _ in observed}
+                | {(e.event_id, e.subject) for e in erasures},
                 pages={(obs.lead_id, obs.page) for obs, _ in observed if obs.page is not None},
             )
-            states, fresh, pages = locked.states, locked.fresh, locked.new_pages
+            fresh, pages = locked.fresh, locked.new_pages
+            erased = locked.erased | {e.lead_id for e in erasures}
+            states = {lead: state for lead, state in locked.states.items() if lead not in erased}
             outcome = _Outcome(history=[], counted=set(), events=[])
             observed.sort(key=lambda pair: pair[0].occurred_at)
             for observation, received in observed:
-                if observation.event_id not in fresh:
-                    continue  # handled before: a redelivery, or twice in this batch
+                if observation.event_id not in fresh or observation.lead_id in erased:
+                    continue  # handled before (a redelivery, or twice here), or erased
                 fresh.discard(observation.event_id)
                 state = states[observation.lead_id]
                 page = (observation.lead_id, observation.page)
@@ -162,7 +173,9 @@ class Scorer:
                 applied = apply_observation(state, book, observation, new_page=page in pages)
                 pages.discard(page)  # new only the first time
                 outcome.record(state, before, applied, received, observation.activity_id)
-            await self._write(conn, states.values(), outcome)
+            await self._write(conn, states.values(), outcome, erased)
+        if erasures:
+            _log.info("leads erased", count=len(erasures))
 
     async def decay_due(self, now: datetime, *, batch: int = 500) -> int:
         """Apply every decay penalty due at `now`; the number of leads that lost points.
@@ -182,9 +195,15 @@ class Scorer:
                 return total
 
     async def _write(
-        self, conn: AsyncConnection, states: Iterable[LeadState], outcome: _Outcome
+        self,
+        conn: AsyncConnection,
+        states: Iterable[LeadState],
+        outcome: _Outcome,
+        erased: Collection[UUID] = (),
     ) -> None:
-        await repo.save_batch(conn, states, outcome.counted, outcome.history, outcome.events)
+        await repo.save_batch(
+            conn, states, outcome.counted, outcome.history, outcome.events, erased
+        )
 
     async def configuration_reply(self) -> CommandReply[ScoringConfiguration]:
         async with self._relay.transaction() as conn:
