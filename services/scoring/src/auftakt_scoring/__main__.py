@@ -1,4 +1,4 @@
-"""`python -m auftakt_scoring [serve|migrate]`."""
+"""`python -m auftakt_scoring [serve|migrate|asyncapi]`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 
+from auftakt_common.catalogue import asyncapi_json
 from auftakt_common.logging import configure_logging
 from pydantic import ValidationError
 
@@ -29,7 +30,9 @@ async def _serve(settings: ScoringSettings) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="auftakt-scoring", description=__doc__)
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
+    parser.add_argument(
+        "command", nargs="?", default="serve", choices=["serve", "migrate", "asyncapi"]
+    )
     args = parser.parse_args(argv)
     try:
         settings = ScoringSettings()
@@ -40,6 +43,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.command == "migrate":
         migrate(settings)
+        return
+    if args.command == "asyncapi":  # the event catalogue: docs/asyncapi/scoring.json
+        service = ScoringService(settings, decay=False)
+        sys.stdout.write(asyncapi_json(service.broker, title="Auftakt scoring", version="0.1.0"))
         return
     asyncio.run(_serve(settings))
 

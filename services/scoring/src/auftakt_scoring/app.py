@@ -12,9 +12,10 @@ from pathlib import Path
 from types import TracebackType
 
 import structlog
+from auftakt_common.catalogue import declare_published
 from auftakt_common.consumers import Settler, update_consumers
 from auftakt_common.db import create_engine
-from auftakt_common.events import utc_now
+from auftakt_common.events import LeadScored, LeadStageChanged, utc_now
 from auftakt_common.messaging import connect_nats
 from auftakt_common.migrations import run_migrations
 from auftakt_common.outbox import OutboxRelay
@@ -80,6 +81,7 @@ class ScoringService:
         )
         self.broker.add_middleware(self.settler.middleware)
         register_handlers(self.broker, self.scorer, settings)
+        declare_published(self.broker, SERVICE, (LeadScored, LeadStageChanged))
         self._tasks: list[asyncio.Task[None]] = []
 
     async def decay_due(self) -> int:
