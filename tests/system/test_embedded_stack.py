@@ -43,8 +43,11 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60
     raise AssertionError(f"{url} did not answer in {timeout}s")
 
 
-def stop(process: subprocess.Popen[bytes]) -> str:
-    process.send_signal(signal.SIGINT)
+def stop(process: subprocess.Popen[bytes], presses: int = 1) -> str:
+    """Ctrl-C, `presses` times in quick succession (an impatient user)."""
+    for _ in range(presses):
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.05)
     output, _ = process.communicate(timeout=40)
     assert process.returncode == 0, output.decode()
     return output.decode()
@@ -87,6 +90,6 @@ def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: 
             ).fetchone()
         assert row == (1, True)
     finally:
-        stop(second)
+        stop(second, presses=3)
     leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
     assert leftovers.stdout == ""

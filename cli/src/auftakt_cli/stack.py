@@ -52,7 +52,9 @@ class Stack:
     _postgres: EmbeddedPostgres | None = None
     _nats: EmbeddedNats | None = None
     _services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    _stopping: threading.Event = field(default_factory=threading.Event)
+    # a plain flag: a signal handler must not take locks the interrupted code may hold
+    # (threading.Event.set from a handler deadlocks against Event.wait in the main thread)
+    _stop_requested: bool = False
 
     def start_servers(self, env: dict[str, str]) -> None:
         """Embedded PostgreSQL and NATS, unless the environment points at external ones."""
@@ -104,16 +106,16 @@ class Stack:
 
     def wait(self) -> int:
         """Until Ctrl-C (0) or a service dies on its own (1)."""
-        while not self._stopping.is_set():
+        while not self._stop_requested:
             for name, process in self._services.items():
                 if process.poll() is not None:
                     self.echo(f"{name} exited with {process.returncode}; stopping")
                     return 1
-            self._stopping.wait(0.5)
+            time.sleep(0.5)  # a signal cuts it short
         return 0
 
     def request_stop(self, *_: object) -> None:
-        self._stopping.set()
+        self._stop_requested = True
 
     def stop(self) -> None:
         for process in self._services.values():
