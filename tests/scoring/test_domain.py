@@ -102,7 +102,7 @@ def test_fifty_reloads_of_the_pricing_page_count_once_a_day_and_twice_at_most() 
 
 
 def test_named_activities_count_as_themselves_and_the_score_clamps_at_100() -> None:
-    lead = LeadState(uuid4(), score=90, stage="burning")
+    lead = LeadState(uuid4(), score=90)
     applied = score(lead, activity(lead.lead_id, "calendar_booking_started"))
     assert lead.score == 100
     assert applied[0].delta == 10 and applied[0].reason == "Kalender-Buchung gestartet (+10)"

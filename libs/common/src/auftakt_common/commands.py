@@ -7,9 +7,13 @@ group named after the owning service), or times out.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Generic, Literal, TypeVar
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .db import is_database_unavailable
 
 __all__ = [
     "ActivityMapping",
@@ -23,6 +27,8 @@ __all__ = [
     "SCORING_RULES_LIST",
     "SCORING_RULE_PUT",
     "ScoringConfiguration",
+    "answer",
+    "answer_command",
     "ScoringRule",
     "field_errors",
 ]
@@ -111,3 +117,35 @@ def field_errors(error: ValidationError) -> list[FieldError]:
         FieldError(field=".".join(str(part) for part in item["loc"]) or "body", message=item["msg"])
         for item in error.errors()
     ]
+
+
+_log = structlog.get_logger("auftakt.commands")
+_Parsed = TypeVar("_Parsed", bound=BaseModel)
+
+
+async def answer(work: Awaitable[CommandReply[_Data]]) -> CommandReply[_Data]:
+    """The owner's reply; an error reply rather than silence when it fails, so the editor
+    shows why instead of waiting for a timeout."""
+    try:
+        return await work
+    except Exception as exc:
+        if is_database_unavailable(exc):
+            message = "Datenbank nicht erreichbar, bitte gleich noch einmal versuchen"
+        else:
+            _log.exception("command failed")
+            message = "interner Fehler, nichts wurde geändert"
+        return CommandReply(ok=False, errors=[FieldError(field="", message=message)])
+
+
+async def answer_command(
+    model: type[_Parsed],
+    body: bytes,
+    carry_out: Callable[[_Parsed], Awaitable[CommandReply[_Data]]],
+) -> CommandReply[_Data]:
+    """Parse a command's raw body and carry it out; a reply naming the wrong fields if it
+    does not parse."""
+    try:
+        command = model.model_validate_json(body)
+    except ValidationError as exc:
+        return CommandReply(ok=False, errors=field_errors(exc))
+    return await answer(carry_out(command))

@@ -26,6 +26,7 @@ __all__ = [
     "create_engine",
     "create_sessionmaker",
     "driver_connection",
+    "insert_rows",
     "is_database_unavailable",
     "schema_metadata",
 ]
@@ -115,13 +116,12 @@ def _bulk_insert_sql(table: Table, columns: tuple[str, ...]) -> str:
     )
 
 
-async def bulk_insert(
-    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """Insert rows (all with the same keys) in one statement whose text does not depend on
-    how many there are: each column goes as one binary array (`unnest`)."""
-    if not rows:
-        return
+def insert_rows(
+    table: Table, rows: Sequence[Mapping[str, Any]]
+) -> tuple[str, dict[str, list[Any]]]:
+    """The statement and parameters (for psycopg) that insert rows, all with the same keys,
+    in one statement whose text does not depend on how many there are: each column goes
+    as one binary array (`unnest`), which psycopg encodes many times faster than text."""
     columns = tuple(rows[0])
     parameters: dict[str, list[Any]] = {}
     for name in columns:
@@ -134,5 +134,13 @@ async def bulk_insert(
                 for value in values
             ]
         parameters[name] = values
-    pg = await driver_connection(conn)
-    await pg.execute(_bulk_insert_sql(table, columns), parameters)
+    return _bulk_insert_sql(table, columns), parameters
+
+
+async def bulk_insert(
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert rows in one statement (`insert_rows`), in the connection's transaction."""
+    if rows:
+        pg = await driver_connection(conn)
+        await pg.execute(*insert_rows(table, rows))

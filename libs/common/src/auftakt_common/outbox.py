@@ -49,7 +49,7 @@ from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
-from .db import driver_connection
+from .db import bulk_insert
 from .events import Event
 from .messaging import CORRELATION_HEADER, MSG_ID_HEADER, connect_nats
 from .streams import ensure_streams
@@ -59,8 +59,7 @@ __all__ = [
     "add_correlated_events",
     "add_events",
     "notify_channel",
-    "outbox_insert_sql",
-    "outbox_parameters",
+    "outbox_rows",
     "outbox_table",
     "republish",
 ]
@@ -119,32 +118,20 @@ async def add_correlated_events(
     if not events:
         return
     conn = session if isinstance(session, AsyncConnection) else await session.connection()
-    pg = await driver_connection(conn)
-    await pg.execute(outbox_insert_sql(outbox), outbox_parameters(events))
+    await bulk_insert(conn, outbox, outbox_rows(events))
 
 
-def outbox_insert_sql(outbox: Table) -> str:
-    """One statement that writes a batch of events, for psycopg (`outbox_parameters`):
-    columns as arrays, so its text is the same for every batch size; sent in binary,
-    which psycopg encodes many times faster than text arrays."""
-    return (
-        f'INSERT INTO "{outbox.schema}".outbox (event_id, subject, payload, headers)'
-        " SELECT * FROM unnest(%(event_ids)b::uuid[], %(subjects)b::varchar[],"
-        " %(payloads)b::bytea[], %(headers)b::text[]::jsonb[])"
-    )
-
-
-def outbox_parameters(events: Sequence[tuple[Event, str | None]]) -> dict[str, list[Any]]:
-    """The parameters of `outbox_insert_sql` for events with their correlation ids."""
-    return {
-        "event_ids": [event.event_id for event, _ in events],
-        "subjects": [event.subject for event, _ in events],
-        "payloads": [event.model_dump_json().encode() for event, _ in events],
-        "headers": [
-            json.dumps({CORRELATION_HEADER: correlation_id} if correlation_id else {})
-            for _, correlation_id in events
-        ],
-    }
+def outbox_rows(events: Sequence[tuple[Event, str | None]]) -> list[dict[str, Any]]:
+    """Outbox rows for events, each with the correlation id of what caused it."""
+    return [
+        {
+            "event_id": event.event_id,
+            "subject": event.subject,
+            "payload": event.model_dump_json().encode(),
+            "headers": {CORRELATION_HEADER: correlation_id} if correlation_id else {},
+        }
+        for event, correlation_id in events
+    ]
 
 
 async def republish(engine: AsyncEngine, outbox: Table, since: datetime, until: datetime) -> int:

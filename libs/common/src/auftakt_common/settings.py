@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Literal
+import sys
+from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["BaseServiceSettings", "PersonalDataSettings", "decode_key", "parse_master_keys"]
+__all__ = [
+    "BaseServiceSettings",
+    "PersonalDataSettings",
+    "decode_key",
+    "load_settings",
+    "parse_master_keys",
+]
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "todo", "xxx"}
 
@@ -103,3 +110,19 @@ class PersonalDataSettings(BaseServiceSettings):
     @property
     def signing_key_bytes(self) -> bytes:
         return decode_key(self.signing_key.get_secret_value(), name="AUFTAKT_SIGNING_KEY")
+
+
+_Settings = TypeVar("_Settings", bound=BaseServiceSettings)
+
+
+def load_settings(settings_class: type[_Settings], service: str) -> _Settings:
+    """A service's settings from the environment, with logging set up as they say; exits
+    naming what is wrong if they are invalid (a CLI message, not a traceback)."""
+    from .logging import configure_logging
+
+    try:
+        settings = settings_class()
+    except ValidationError as exc:
+        sys.exit(f"{service}: invalid settings:\n{exc}")
+    configure_logging(service=service, fmt=settings.effective_log_format, level=settings.log_level)
+    return settings

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 import uvicorn
-from auftakt_common.logging import configure_logging
-from pydantic import ValidationError
+from auftakt_common.settings import load_settings
 
 from .app import migrate
 from .settings import CaptureSettings
@@ -17,13 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="auftakt-capture", description=__doc__)
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
     args = parser.parse_args(argv)
-    try:
-        settings = CaptureSettings()
-    except ValidationError as exc:
-        sys.exit(f"capture: invalid settings:\n{exc}")
-    configure_logging(
-        service="capture", fmt=settings.effective_log_format, level=settings.log_level
-    )
+    settings = load_settings(CaptureSettings, "capture")
     if args.command == "migrate":
         migrate(settings)
         return

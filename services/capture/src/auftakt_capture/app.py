@@ -13,9 +13,9 @@ import sqlalchemy.exc
 import structlog
 from auftakt_common.db import create_engine, is_database_unavailable
 from auftakt_common.http import RequestContextMiddleware
-from auftakt_common.logging import configure_logging
 from auftakt_common.migrations import migrate_vault, run_migrations
 from auftakt_common.outbox import OutboxRelay
+from auftakt_common.settings import load_settings
 from auftakt_common.tokens import LeadTokens
 from auftakt_common.vault import Vault
 from auftakt_common.vault_store import KeyStore
@@ -126,8 +126,4 @@ def create_app(settings: CaptureSettings) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """Factory for uvicorn workers: each process reads the environment and logs alike."""
-    settings = CaptureSettings()
-    configure_logging(
-        service="capture", fmt=settings.effective_log_format, level=settings.log_level
-    )
-    return create_app(settings)
+    return create_app(load_settings(CaptureSettings, "capture"))

@@ -8,8 +8,7 @@ import signal
 import sys
 
 from auftakt_common.catalogue import asyncapi_json
-from auftakt_common.logging import configure_logging
-from pydantic import ValidationError
+from auftakt_common.settings import load_settings
 
 from .app import ScoringService, migrate
 from .settings import ScoringSettings
@@ -34,13 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         "command", nargs="?", default="serve", choices=["serve", "migrate", "asyncapi"]
     )
     args = parser.parse_args(argv)
-    try:
-        settings = ScoringSettings()
-    except ValidationError as exc:
-        sys.exit(f"scoring: invalid settings:\n{exc}")
-    configure_logging(
-        service="scoring", fmt=settings.effective_log_format, level=settings.log_level
-    )
+    settings = load_settings(ScoringSettings, "scoring")
     if args.command == "migrate":
         migrate(settings)
         return

@@ -291,12 +291,15 @@ class LeadState:
 
     lead_id: UUID
     score: int = 0
-    stage: Stage = "cold"
     last_activity_at: datetime | None = None
     decayed_at: datetime | None = None  # when the last decay penalty was applied
     decay_level: int = 0  # how many DECAY_STEPS were applied in the current quiet period
     distinct_pages: int = 0
     counts: dict[str, RuleCount] = dataclasses.field(default_factory=dict)
+
+    @property
+    def stage(self) -> Stage:
+        return stage_of(self.score)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +335,6 @@ def apply_rule(state: LeadState, rule: Rule, at: datetime) -> Applied | None:
     count.last_counted_at = at if count.last_counted_at is None else max(count.last_counted_at, at)
     old = state.score
     state.score = _clamp(old + rule.points)
-    state.stage = stage_of(state.score)
     delta = state.score - old
     return Applied(
         activity=rule.activity,

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import structlog
 from auftakt_common.commands import (
     SCORING_MAPPING_DELETE,
     SCORING_MAPPING_PUT,
@@ -20,13 +19,12 @@ from auftakt_common.commands import (
     ActivityMapping,
     CommandReply,
     DeleteActivityMapping,
-    FieldError,
     ScoringConfiguration,
     ScoringRule,
-    field_errors,
+    answer,
+    answer_command,
 )
 from auftakt_common.consumers import current_correlation_id, event_subscriber, raw_body
-from auftakt_common.db import is_database_unavailable
 from auftakt_common.events import (
     ActivityRecorded,
     EmailBounced,
@@ -40,16 +38,12 @@ from auftakt_common.events import (
     LeadUpdated,
 )
 from faststream.nats import NatsBroker
-from pydantic import BaseModel, ValidationError
 
 from .scorer import Received, Scorer
 from .settings import ScoringSettings
 
 __all__ = ["SERVICE", "register_handlers"]
 
-_Command = TypeVar("_Command", bound=BaseModel)
-_Data = TypeVar("_Data")
-_log = structlog.get_logger("auftakt.scoring")
 _Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[Any]])
 
 SERVICE = "scoring"
@@ -105,47 +99,18 @@ def register_handlers(broker: NatsBroker, scorer: Scorer, settings: ScoringSetti
 
     @broker.subscriber(SCORING_RULES_LIST, queue=SERVICE, decoder=raw_body)
     async def on_list_rules(_: bytes) -> CommandReply[ScoringConfiguration]:
-        return await _answer(scorer.configuration_reply())
+        return await answer(scorer.configuration_reply())
 
     @broker.subscriber(SCORING_RULE_PUT, queue=SERVICE, decoder=raw_body)
     async def on_put_rule(body: bytes) -> CommandReply[ScoringRule]:
-        rule = _parse(ScoringRule, body)
-        if isinstance(rule, CommandReply):
-            return rule
-        return await _answer(scorer.put_rule(rule))
+        return await answer_command(ScoringRule, body, scorer.put_rule)
 
     @broker.subscriber(SCORING_MAPPING_PUT, queue=SERVICE, decoder=raw_body)
     async def on_put_mapping(body: bytes) -> CommandReply[ActivityMapping]:
-        mapping = _parse(ActivityMapping, body)
-        if isinstance(mapping, CommandReply):
-            return mapping
-        return await _answer(scorer.put_mapping(mapping))
+        return await answer_command(ActivityMapping, body, scorer.put_mapping)
 
     @broker.subscriber(SCORING_MAPPING_DELETE, queue=SERVICE, decoder=raw_body)
     async def on_delete_mapping(body: bytes) -> CommandReply[None]:
-        command = _parse(DeleteActivityMapping, body)
-        if isinstance(command, CommandReply):
-            return command
-        return await _answer(scorer.delete_mapping(command.id))
-
-
-def _parse(model: type[_Command], body: bytes) -> _Command | CommandReply[Any]:
-    """The command, or a reply naming the fields that are wrong."""
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        return CommandReply(ok=False, errors=field_errors(exc))
-
-
-async def _answer(work: Awaitable[CommandReply[_Data]]) -> CommandReply[_Data]:
-    """The reply; an error reply rather than silence when the database fails, so the
-    editor shows why instead of waiting for a timeout."""
-    try:
-        return await work
-    except Exception as exc:
-        if not is_database_unavailable(exc):
-            _log.exception("command failed")
-            message = "interner Fehler, nichts wurde geändert"
-        else:
-            message = "Datenbank nicht erreichbar, bitte gleich noch einmal versuchen"
-        return CommandReply(ok=False, errors=[FieldError(field="", message=message)])
+        return await answer_command(
+            DeleteActivityMapping, body, lambda command: scorer.delete_mapping(command.id)
+        )

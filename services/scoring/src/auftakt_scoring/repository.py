@@ -15,9 +15,9 @@ from typing import Any, cast
 from uuid import UUID
 
 from auftakt_common.commands import ActivityMapping, ScoringRule
-from auftakt_common.db import driver_connection
+from auftakt_common.db import driver_connection, insert_rows
 from auftakt_common.events import Event
-from auftakt_common.outbox import outbox_insert_sql, outbox_parameters
+from auftakt_common.outbox import outbox_rows
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -45,8 +45,6 @@ __all__ = [
     "LockedBatch",
     "bump_rulebook_version",
     "delete_mapping",
-    "get_lead_score",
-    "list_history",
     "list_mappings",
     "list_rules",
     "load_rulebook",
@@ -70,33 +68,23 @@ async def rulebook_version(conn: AsyncConnection) -> int:
 
 
 async def load_rulebook(conn: AsyncConnection) -> RuleBook:
+    """The rules and mappings in force, as the domain uses them."""
     version = await rulebook_version(conn)
     rules = {
-        row.activity: Rule(
-            activity=row.activity,
-            points=row.points,
-            description=row.description,
-            max_per_lead=row.max_per_lead,
-            cooldown=timedelta(seconds=row.cooldown_seconds) if row.cooldown_seconds else None,
-            website=row.website,
-            active=row.active,
+        rule.activity: Rule(
+            activity=rule.activity,
+            points=rule.points,
+            description=rule.description,
+            max_per_lead=rule.max_per_lead,
+            cooldown=timedelta(seconds=rule.cooldown_seconds) if rule.cooldown_seconds else None,
+            website=rule.website,
+            active=rule.active,
         )
-        for row in await conn.execute(select(_rules))
+        for rule in await list_rules(conn)
     }
     mappings = tuple(
-        EventMapping(
-            id=row.id,
-            position=row.position,
-            event_type=row.event_type,
-            field=row.field,
-            operator=row.operator,
-            value=row.value,
-            activity=row.activity,
-            active=row.active,
-        )
-        for row in await conn.execute(
-            select(_mappings).order_by(_mappings.c.position, _mappings.c.id)
-        )
+        EventMapping(**mapping.model_dump(exclude={"note"}))
+        for mapping in await list_mappings(conn)
     )
     return RuleBook(rules=rules, mappings=mappings, version=version)
 
@@ -172,7 +160,7 @@ _CREATE_LEADS = (
 # read after the lock: an erasure committed while this batch waited for it is seen here
 _ERASED = "SELECT lead_id FROM scoring.erased_leads WHERE lead_id = ANY(%(ids)b)"
 _LOCK_LEADS = (
-    "SELECT lead_id, score, stage, last_activity_at, decayed_at, decay_level, distinct_pages"
+    "SELECT lead_id, score, last_activity_at, decayed_at, decay_level, distinct_pages"
     " FROM scoring.lead_scores WHERE lead_id = ANY(%(ids)b) ORDER BY lead_id FOR UPDATE"
 )
 _COUNTS_OF = (
@@ -207,14 +195,6 @@ _SAVE_COUNTS = (
     " ON CONFLICT (lead_id, activity)"
     " DO UPDATE SET times = excluded.times, last_counted_at = excluded.last_counted_at"
 )
-_ADD_HISTORY = (
-    "INSERT INTO scoring.score_history (lead_id, activity, points, old_score, new_score, delta,"
-    " reason, cause_event_id, occurred_at)"
-    " SELECT * FROM unnest(%(ids)b::uuid[], %(activities)b::varchar[], %(points)b::smallint[],"
-    " %(old)b::smallint[], %(new)b::smallint[], %(deltas)b::smallint[],"
-    " %(reasons)b::varchar[], %(causes)b::uuid[], %(occurred)b::timestamptz[])"
-)
-_OUTBOX = outbox_insert_sql(outbox)
 
 
 async def lock_batch(
@@ -290,7 +270,6 @@ def _states(leads: Sequence[Any], counts: Sequence[Any]) -> dict[UUID, LeadState
         row.lead_id: LeadState(
             lead_id=row.lead_id,
             score=row.score,
-            stage=row.stage,
             last_activity_at=row.last_activity_at,
             decayed_at=row.decayed_at,
             decay_level=row.decay_level,
@@ -331,7 +310,6 @@ async def save_batch(
     by_lead = {state.lead_id: state for state in leads}
     keys = sorted(set(counted))
     counts = [by_lead[lead_id].counts[activity] for lead_id, activity in keys]
-    changes = [applied for _, applied, _ in history]
     async with pg.pipeline():
         await pg.execute(
             _SAVE_LEADS,
@@ -356,40 +334,27 @@ async def save_batch(
                 },
             )
         if history:
-            await pg.execute(
-                _ADD_HISTORY,
-                {
-                    "ids": [lead_id for lead_id, _, _ in history],
-                    "activities": [change.activity for change in changes],
-                    "points": [change.points for change in changes],
-                    "old": [change.old_score for change in changes],
-                    "new": [change.new_score for change in changes],
-                    "deltas": [change.delta for change in changes],
-                    "reasons": [change.reason for change in changes],
-                    "causes": [cause for _, _, cause in history],
-                    "occurred": [change.occurred_at for change in changes],
-                },
-            )
+            await pg.execute(*insert_rows(_history, _history_rows(history)))
         if events:
-            await pg.execute(_OUTBOX, outbox_parameters(events))
+            await pg.execute(*insert_rows(outbox, outbox_rows(events)))
+
+
+def _history_rows(history: Sequence[tuple[UUID, Applied, UUID | None]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "lead_id": lead_id,
+            "activity": change.activity,
+            "points": change.points,
+            "old_score": change.old_score,
+            "new_score": change.new_score,
+            "delta": change.delta,
+            "reason": change.reason,
+            "cause_event_id": cause,
+            "occurred_at": change.occurred_at,
+        }
+        for lead_id, change, cause in history
+    ]
 
 
 def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
-
-
-async def get_lead_score(conn: AsyncConnection, lead_id: UUID) -> LeadState | None:
-    row = (await conn.execute(select(_scores).where(_scores.c.lead_id == lead_id))).first()
-    if row is None:
-        return None
-    pg = await driver_connection(conn)
-    counts = await pg.cursor(row_factory=namedtuple_row).execute(_COUNTS_OF, {"ids": [lead_id]})
-    return _states([row], await counts.fetchall())[lead_id]
-
-
-async def list_history(conn: AsyncConnection, lead_id: UUID) -> list[HistoryRow]:
-    """A lead's score history, oldest first."""
-    result = await conn.execute(
-        select(_history).where(_history.c.lead_id == lead_id).order_by(_history.c.id)
-    )
-    return list(result.all())  # type: ignore[arg-type]
