@@ -10,6 +10,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 from auftakt_common.commands import (
+    SCORING_MAPPING_DELETE,
     SCORING_MAPPING_PUT,
     SCORING_RULE_PUT,
     SCORING_RULES_LIST,
@@ -352,3 +353,18 @@ async def test_an_erased_lead_is_deleted_and_late_events_do_not_bring_it_back(
             text("SELECT count(*) FROM scoring.score_history WHERE lead_id = :id"), {"id": lead}
         )
         assert history.scalar_one() == 0
+
+
+async def test_commands_that_are_not_json_or_name_no_mapping_get_error_replies(
+    scoring: ScoringService, nc: Client
+) -> None:
+    broken = json.loads((await nc.request(SCORING_RULE_PUT, b"{points: 5", 5)).data)
+    assert broken["ok"] is False and broken["errors"]
+    missing = json.loads(
+        (await nc.request(SCORING_MAPPING_DELETE, json.dumps({"id": 987654321}).encode(), 5)).data
+    )
+    assert missing == {
+        "ok": False,
+        "errors": [{"field": "id", "message": "no such mapping"}],
+        "data": None,
+    }

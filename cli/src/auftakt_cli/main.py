@@ -173,7 +173,10 @@ async def _connect() -> NatsClient:
 
     url = _nats_url()
     try:
-        return await nats.connect(url, connect_timeout=3, max_reconnect_attempts=0)
+        # one attempt, bounded: a command must say what is wrong, not keep trying
+        return await asyncio.wait_for(
+            nats.connect(url, connect_timeout=3, allow_reconnect=False), timeout=5
+        )
     except Exception as exc:
         message = f"cannot reach NATS at {url} ({exc}); set AUFTAKT_NATS_URL"
         raise typer.BadParameter(message) from None
