@@ -20,6 +20,12 @@ __all__ = [
     "CommandReply",
     "DeleteActivityMapping",
     "FieldError",
+    "MAILER_SEQUENCES_LIST",
+    "MAILER_SEQUENCE_PUT",
+    "MailSequence",
+    "MailSequences",
+    "MailStep",
+    "MailTrigger",
     "MAPPING_OPERATORS",
     "MappingOperator",
     "SCORING_MAPPING_DELETE",
@@ -37,6 +43,8 @@ SCORING_RULES_LIST = "scoring.rules.list"
 SCORING_RULE_PUT = "scoring.rules.put"
 SCORING_MAPPING_PUT = "scoring.mappings.put"
 SCORING_MAPPING_DELETE = "scoring.mappings.delete"
+MAILER_SEQUENCES_LIST = "mailer.sequences.list"
+MAILER_SEQUENCE_PUT = "mailer.sequences.put"
 
 _SLUG = r"^[a-z][a-z0-9_]{1,99}$"
 
@@ -95,6 +103,40 @@ class DeleteActivityMapping(_Command):
 class ScoringConfiguration(_Command):
     rules: list[ScoringRule]
     mappings: list[ActivityMapping]
+
+
+class MailTrigger(_Command):
+    """What enrols a lead: an event type, and values its fields must have (all of them),
+    e.g. `lead.magnet_downloaded` with `{"magnet_type": "checklist_2025"}`."""
+
+    event: str = Field(min_length=1, max_length=100)
+    filter: dict[str, str] = Field(default_factory=dict, max_length=5)
+
+
+class MailStep(_Command):
+    """One mail of a sequence, `delay_hours` after enrolment. Texts are templates with
+    placeholders like `{{ first_name }}`. `transactional`: content the lead asked for,
+    which may go out without marketing consent (only ever the first step)."""
+
+    delay_hours: int = Field(ge=0, le=24 * 365)
+    subject: str = Field(min_length=1, max_length=500)
+    body_html: str = Field(min_length=1, max_length=100_000)
+    body_text: str = Field(min_length=1, max_length=100_000)
+    transactional: bool = False
+    active: bool = True
+
+
+class MailSequence(_Command):
+    key: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=1, max_length=255)
+    trigger: MailTrigger
+    active: bool = True
+    steps: list[MailStep] = Field(min_length=1, max_length=30)
+    version: int | None = None  # in replies: bumped on every save
+
+
+class MailSequences(_Command):
+    sequences: list[MailSequence]
 
 
 class FieldError(BaseModel):

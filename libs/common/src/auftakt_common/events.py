@@ -19,9 +19,13 @@ __all__ = [
     "ActivityRecorded",
     "Attribution",
     "CompanyInfo",
+    "ConsentConfirmed",
     "EmailBounced",
     "EmailClicked",
+    "EmailComplained",
     "EmailOpened",
+    "EmailReplied",
+    "EmailSent",
     "EncryptedContact",
     "Event",
     "EventDetails",
@@ -29,10 +33,14 @@ __all__ = [
     "LeadEnriched",
     "LeadErasureRequested",
     "LeadMagnetDownloaded",
+    "LeadOptedOut",
     "LeadScored",
     "LeadSnapshot",
     "LeadStageChanged",
+    "LeadStatusChanged",
     "LeadUpdated",
+    "NotificationSent",
+    "PipelineStatus",
     "STAGES",
     "ScoreChange",
     "Sealed",
@@ -225,6 +233,75 @@ class EmailBounced(Event):
     reason: str | None = None
 
 
+class EmailComplained(Event):
+    """The recipient marked a mail as spam: nothing more is sent to them."""
+
+    subject: ClassVar[str] = "email.complained"
+    lead_id: UUID
+    send_id: UUID | None = None
+
+
+class EmailReplied(Event):
+    """The lead answered a mail: a person takes over, the sequences stop."""
+
+    subject: ClassVar[str] = "email.replied"
+    lead_id: UUID
+    send_id: UUID | None = None
+
+
+class EmailSent(Event):
+    """A mail left Auftakt: a sequence step (`sequence_key`, `step`) or the double-opt-in
+    mail (`kind`). The subject line is not included: it may carry the lead's name."""
+
+    subject: ClassVar[str] = "email.sent"
+    lead_id: UUID
+    send_id: UUID
+    kind: Literal["sequence", "double_opt_in"]
+    sequence_key: str | None = None
+    step: int | None = None
+    marketing: bool
+
+
+class ConsentConfirmed(Event):
+    """The lead confirmed the double-opt-in link: marketing mail is allowed from now on."""
+
+    subject: ClassVar[str] = "consent.confirmed"
+    lead_id: UUID
+    purpose: Literal["marketing_email"] = "marketing_email"
+
+
+class LeadOptedOut(Event):
+    """The lead unsubscribed (one-click POST or the unsubscribe page): no marketing mail."""
+
+    subject: ClassVar[str] = "lead.opted_out"
+    lead_id: UUID
+    send_id: UUID | None = None
+    method: Literal["one_click", "page"]
+
+
+PipelineStatus = Literal["new", "contacted", "qualified", "opportunity", "won", "lost"]
+
+
+class LeadStatusChanged(Event):
+    """Sales moved the lead in the pipeline (`admin-api`)."""
+
+    subject: ClassVar[str] = "lead.status_changed"
+    lead_id: UUID
+    previous_status: PipelineStatus | None = None
+    status: PipelineStatus
+
+
+class NotificationSent(Event):
+    """Sales were alerted (Slack, WhatsApp) that a lead entered `stage`."""
+
+    subject: ClassVar[str] = "notification.sent"
+    lead_id: UUID
+    notification_id: UUID
+    channel: Literal["slack", "whatsapp"]
+    stage: Stage
+    score: int
+
+
 class LeadErasureRequested(Event):
     """Art. 17: every service deletes what it holds of the lead, and keeps deleting what
     still arrives for it (events already in the stream)."""
@@ -244,6 +321,13 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     EmailOpened,
     EmailClicked,
     EmailBounced,
+    EmailComplained,
+    EmailReplied,
+    EmailSent,
+    ConsentConfirmed,
+    LeadOptedOut,
+    LeadStatusChanged,
+    NotificationSent,
     LeadErasureRequested,
 )
 

@@ -14,7 +14,20 @@ from .messaging import CORRELATION_HEADER
 __all__ = ["RequestContextMiddleware", "correlation_id_of"]
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_MAX_LOGGED_SEGMENT = 32
 _log = structlog.get_logger("auftakt.http")
+
+
+def _loggable_path(scope: Scope) -> str:
+    """The matched route's template (`/v1/e/o/{token}`), else the path with long segments
+    cut: paths may carry signed tokens, which are working links and stay out of logs."""
+    template = getattr(scope.get("route"), "path", None)
+    if isinstance(template, str) and template:
+        return template
+    return "/".join(
+        f"{segment[:8]}…" if len(segment) > _MAX_LOGGED_SEGMENT else segment
+        for segment in str(scope["path"]).split("/")
+    )
 
 
 def correlation_id_of(scope: Scope) -> str | None:
@@ -25,8 +38,9 @@ def correlation_id_of(scope: Scope) -> str | None:
 
 class RequestContextMiddleware:
     """Takes the caller's `X-Correlation-ID` (or makes one), binds it to every log line of
-    the request, returns it, and logs one access line: method, path (no query string, it
-    may carry personal data), status and duration. Never the client's address."""
+    the request, returns it, and logs one access line: method, route (no query string and
+    no token, they may carry personal data), status and duration. Never the client's
+    address."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,7 +75,7 @@ class RequestContextMiddleware:
             _log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=_loggable_path(scope),
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )

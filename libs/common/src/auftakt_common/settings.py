@@ -84,6 +84,11 @@ class PersonalDataSettings(BaseServiceSettings):
     master_key_id: str | None = None
     blind_index_key: SecretStr = SecretStr("")
     signing_key: SecretStr = SecretStr("")
+    # where capture answers the public: the links in mails (confirm, unsubscribe, open
+    # pixel, click redirect) point here; https outside development
+    public_url: str = "http://127.0.0.1:8000"
+    # how long a double-opt-in link may be confirmed
+    doi_link_days: int = Field(default=7, ge=1, le=90)
 
     @model_validator(mode="after")
     def _secrets_are_real(self) -> PersonalDataSettings:
@@ -92,6 +97,8 @@ class PersonalDataSettings(BaseServiceSettings):
             raise ValueError(f"AUFTAKT_MASTER_KEY_ID {self.master_key_id!r} is not in MASTER_KEYS")
         decode_key(self.blind_index_key.get_secret_value(), name="AUFTAKT_BLIND_INDEX_KEY")
         decode_key(self.signing_key.get_secret_value(), name="AUFTAKT_SIGNING_KEY")
+        if self.env == "production" and not self.public_url.startswith("https://"):
+            raise ValueError("AUFTAKT_PUBLIC_URL must be an https:// address in production")
         return self
 
     @property

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-__all__ = ["LeadTokens", "TokenInvalid"]
+__all__ = ["LeadTokens", "MailLink", "MailLinks", "TokenInvalid"]
 
 
 class TokenInvalid(Exception):
@@ -30,4 +31,52 @@ class LeadTokens:
         except SignatureExpired as exc:
             raise TokenInvalid("expired") from exc
         except (BadSignature, ValueError) as exc:
+            raise TokenInvalid("invalid") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class MailLink:
+    """What a link in a mail names: the lead, the send it came in, and for a click the
+    address it leads to (signed with the rest, so the redirect cannot be pointed
+    elsewhere)."""
+
+    lead_id: UUID
+    send_id: UUID | None = None
+    url: str | None = None
+
+
+class MailLinks:
+    """The signed tokens in the links of Auftakt's mails, one purpose each: `confirm`
+    (double opt-in, expires), `unsubscribe`, `open` (tracking pixel), `click`. The mailer
+    issues them; capture, which serves the links, verifies them. A token never carries
+    an e-mail address."""
+
+    PURPOSES = ("confirm", "unsubscribe", "open", "click")
+
+    def __init__(self, signing_key: bytes) -> None:
+        self._serializers = {
+            purpose: URLSafeTimedSerializer(signing_key, salt=f"auftakt.mail.{purpose}")
+            for purpose in self.PURPOSES
+        }
+
+    def issue(self, purpose: str, link: MailLink) -> str:
+        payload = [link.lead_id.hex, link.send_id.hex if link.send_id else None, link.url]
+        while payload and payload[-1] is None:
+            payload.pop()
+        return str(self._serializers[purpose].dumps(payload))
+
+    def verify(self, purpose: str, token: str, *, max_age_seconds: int | None = None) -> MailLink:
+        try:
+            value = self._serializers[purpose].loads(token, max_age=max_age_seconds)
+            if not isinstance(value, list) or not 1 <= len(value) <= 3:
+                raise ValueError("unexpected payload")
+            lead, send, url = [*value, None, None][:3]
+            return MailLink(
+                lead_id=UUID(hex=str(lead)),
+                send_id=UUID(hex=str(send)) if send else None,
+                url=str(url) if url else None,
+            )
+        except SignatureExpired as exc:
+            raise TokenInvalid("expired") from exc
+        except (BadSignature, ValueError, TypeError) as exc:
             raise TokenInvalid("invalid") from exc

@@ -16,7 +16,7 @@ from auftakt_common.http import RequestContextMiddleware
 from auftakt_common.migrations import migrate_vault, run_migrations
 from auftakt_common.outbox import OutboxRelay
 from auftakt_common.settings import load_settings
-from auftakt_common.tokens import LeadTokens
+from auftakt_common.tokens import LeadTokens, MailLinks
 from auftakt_common.vault import Vault
 from auftakt_common.vault_store import KeyStore
 from fastapi import FastAPI, Request
@@ -26,6 +26,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .context import Capture, RateLimits
 from .intake import Intake
+from .mail_links import router as mail_links_router
 from .models import SCHEMA, outbox
 from .problems import problem
 from .routes import router
@@ -78,6 +79,7 @@ def create_app(settings: CaptureSettings) -> FastAPI:
         settings=settings,
         engine=engine,
         intake=Intake(KeyStore(vault), LeadTokens(settings.signing_key_bytes, "lead")),
+        mail_links=MailLinks(settings.signing_key_bytes),
         rate_limits=RateLimits(
             {
                 "lead": settings.capture_lead_rate_limit,
@@ -109,6 +111,7 @@ def create_app(settings: CaptureSettings) -> FastAPI:
     )
     app.state.capture = capture
     app.include_router(router)
+    app.include_router(mail_links_router)
     for error in (sqlalchemy.exc.SQLAlchemyError, psycopg.Error, OSError):
         app.add_exception_handler(error, _on_database_error)
     app.add_middleware(

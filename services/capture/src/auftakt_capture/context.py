@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from auftakt_common.outbox import OutboxRelay
+from auftakt_common.tokens import MailLinks
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -44,5 +45,6 @@ class Capture:
     settings: CaptureSettings
     engine: AsyncEngine
     intake: Intake
+    mail_links: MailLinks
     rate_limits: RateLimits
     relay: OutboxRelay

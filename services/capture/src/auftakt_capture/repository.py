@@ -22,8 +22,12 @@ __all__ = [
     "attribute_visitor_activities",
     "existing_lead_ids",
     "get_lead_by_email_bidx",
+    "hold_lead",
     "insert_lead",
+    "latest_consent_state",
+    "lock_lead",
     "ping",
+    "set_consent_marketing",
     "touch_visitors",
     "update_lead",
 ]
@@ -150,3 +154,39 @@ async def touch_visitors(
 
 async def add_activities(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
     await bulk_insert(conn, _activities, rows)
+
+
+async def lock_lead(conn: AsyncConnection, lead_id: UUID) -> bool:
+    """Lock the lead to change it (concurrent changes wait); False if it does not exist."""
+    result = await conn.execute(
+        select(_leads.c.id).where(_leads.c.id == lead_id).with_for_update(key_share=True)
+    )
+    return result.first() is not None
+
+
+async def hold_lead(conn: AsyncConnection, lead_id: UUID) -> bool:
+    """Keep the lead from being erased until commit; False if it does not exist."""
+    result = await conn.execute(
+        select(_leads.c.id).where(_leads.c.id == lead_id).with_for_update(read=True, key_share=True)
+    )
+    return result.first() is not None
+
+
+async def latest_consent_state(conn: AsyncConnection, lead_id: UUID, purpose: str) -> str | None:
+    """The state of the lead's newest consent-ledger row for `purpose` (None: no row)."""
+    result = await conn.execute(
+        select(_consents.c.state)
+        .where(_consents.c.lead_id == lead_id, _consents.c.purpose == purpose)
+        .order_by(_consents.c.recorded_at.desc())
+        .limit(1)
+    )
+    state: str | None = result.scalar_one_or_none()
+    return state
+
+
+async def set_consent_marketing(conn: AsyncConnection, lead_id: UUID, consent: bool) -> None:
+    await conn.execute(
+        update(_leads)
+        .where(_leads.c.id == lead_id)
+        .values(consent_marketing=consent, updated_at=func.now())
+    )

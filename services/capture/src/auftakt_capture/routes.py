@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 from uuid import uuid4
 
 import structlog
 from auftakt_common.events import utc_now
 from auftakt_common.http import correlation_id_of
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import FormData
 
 from . import repository as repo
 from .context import Capture
+from .deps import BodyTooLarge, CaptureDep, client_ip, parse_form, read_body
 from .domain import is_allowed_redirect
 from .intake import InvalidField
 from .problems import FORM_TYPES, FieldError, field_errors, is_html_form, page, problem
@@ -33,37 +33,6 @@ __all__ = ["router"]
 _log = structlog.get_logger("auftakt.capture")
 
 router = APIRouter()
-
-
-def _capture(request: Request) -> Capture:
-    capture: Capture = request.app.state.capture
-    return capture
-
-
-CaptureDep = Annotated[Capture, Depends(_capture)]
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _BodyTooLarge
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise _BodyTooLarge
-    return bytes(body)
-
-
-async def _parse_form(request: Request, body: bytes) -> FormData:
-    async def replay() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return await Request(request.scope, replay).form(max_files=0, max_fields=200)
 
 
 class _Unreadable(ValueError):
@@ -111,12 +80,8 @@ def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 async def _rate_limited(request: Request, capture: Capture, scope: str) -> Response | None:
-    retry_after = await capture.rate_limits.retry_after(scope, _client_ip(request) or "unknown")
+    retry_after = await capture.rate_limits.retry_after(scope, client_ip(request) or "unknown")
     if retry_after is None:
         return None
     return problem(request, 429, "too many requests", headers={"Retry-After": str(retry_after)})
@@ -160,8 +125,8 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
         return problem(request, 415, f"send one of: {', '.join(_LEAD_TYPES)}")
     limit = capture.settings.capture_max_lead_body_bytes
     try:
-        body = await _read_body(request, limit)
-    except _BodyTooLarge:
+        body = await read_body(request, limit)
+    except BodyTooLarge:
         return _too_large(request, limit)
 
     data: Any
@@ -169,7 +134,7 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
         if content_type == "application/json":
             data = _decode_json(body)
         else:
-            data = dict(await _parse_form(request, body))
+            data = dict(await parse_form(request, body))
             for name, value in data.items():
                 if isinstance(value, str) and "\ufffd" in value:  # undecodable bytes
                     raise _Unreadable(name, "is not UTF-8 (send forms with accept-charset=UTF-8)")
@@ -200,7 +165,7 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
             submitted = await capture.intake.submit_lead(
                 conn,
                 submission,
-                client_ip=_client_ip(request),
+                client_ip=client_ip(request),
                 now=utc_now(),
                 correlation_id=correlation_id_of(request.scope),
             )
@@ -254,14 +219,14 @@ async def record_activities(request: Request, capture: CaptureDep) -> Response:
         return problem(request, 415, f"send one of: {', '.join(_ACTIVITY_TYPES)}")
     limit = capture.settings.capture_max_activity_body_bytes
     try:
-        body = await _read_body(request, limit)
+        body = await read_body(request, limit)
         data = _decode_json(body)
         if isinstance(data, list):
             data = {"activities": data}
         elif isinstance(data, dict) and "activities" not in data:
             data = {"activities": [data]}
         _reject_nul(data)
-    except _BodyTooLarge:
+    except BodyTooLarge:
         return _too_large(request, limit)
     except _Unreadable as exc:
         return problem(request, 422, "unreadable activities", [FieldError(exc.field, str(exc))])
@@ -275,7 +240,7 @@ async def record_activities(request: Request, capture: CaptureDep) -> Response:
             recorded = await capture.intake.record_activities(
                 conn,
                 batch.activities,
-                client_ip=_client_ip(request),
+                client_ip=client_ip(request),
                 user_agent=request.headers.get("user-agent"),
                 now=utc_now(),
                 correlation_id=correlation_id_of(request.scope),

@@ -1,0 +1,348 @@
+"""The links in Auftakt's mails: double-opt-in confirmation, unsubscribe (RFC 8058 one-click
+and a page), open pixel and click redirect. Each carries a signed token, never an address;
+the mailer issues the tokens, capture serves the links because they are public."""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated, Literal
+from urllib.parse import urlencode, urlsplit
+from uuid import UUID, uuid4
+
+import psycopg
+import sqlalchemy.exc
+import structlog
+from auftakt_common.db import is_database_unavailable
+from auftakt_common.events import (
+    ConsentConfirmed,
+    EmailClicked,
+    EmailOpened,
+    LeadOptedOut,
+    utc_now,
+)
+from auftakt_common.http import correlation_id_of
+from auftakt_common.outbox import add_events
+from auftakt_common.pii import scrub_emails
+from auftakt_common.tokens import MailLink, TokenInvalid
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+
+from . import repository as repo
+from .context import Capture
+from .deps import BodyTooLarge, CaptureDep, client_ip, parse_form, read_body
+from .models import outbox
+from .problems import is_html_form, page
+
+__all__ = ["router"]
+
+_log = structlog.get_logger("auftakt.capture")
+
+router = APIRouter()
+
+_PURPOSE = "marketing_email"
+_MAX_TOKEN_CHARS = 8192  # a click token carries its URL; anything longer is not ours
+_MAX_FORM_BYTES = 16 * 1024  # `List-Unsubscribe=One-Click`, even as multipart, is tiny
+_DATABASE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, psycopg.Error, OSError)
+# the smallest transparent GIF: 1×1, one transparent colour
+_PIXEL = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+_NO_STORE = "no-store, max-age=0"
+# the token is in the URL: keep it out of caches, search engines and Referer headers
+_PAGE_HEADERS = {
+    "Cache-Control": _NO_STORE,
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
+
+Token = Annotated[str, Query(description="the signed token from the mail")]
+ConsentChange = Literal["recorded", "unchanged", "no_lead"]
+
+
+def _page(title: str, body_html: str, status_code: int = 200) -> HTMLResponse:
+    return page(title, body_html, status_code, _PAGE_HEADERS)
+
+
+def _website_link(capture: Capture) -> str:
+    origins = capture.settings.capture_allowed_origins
+    if not origins:
+        return ""
+    return f'<p><a href="{html.escape(origins[0])}">Zur Website</a></p>'
+
+
+def _invalid_page() -> HTMLResponse:
+    return _page(
+        "Ungültiger Link",
+        "<p>Dieser Link ist ungültig oder unvollständig.</p>"
+        "<p>Bitte öffnen Sie ihn direkt aus unserer E-Mail. Hat Ihr E-Mail-Programm den Link "
+        "umbrochen, kopieren Sie ihn bitte vollständig in die Adresszeile Ihres Browsers.</p>",
+        400,
+    )
+
+
+def _unavailable_page() -> HTMLResponse:
+    return page(
+        "Gerade nicht erreichbar",
+        "<p>Bitte versuchen Sie es in einer Minute noch einmal.</p>",
+        503,
+        {**_PAGE_HEADERS, "Retry-After": "5"},
+    )
+
+
+def _unsubscribed_page(capture: Capture) -> HTMLResponse:
+    return _page(
+        "Sie wurden abgemeldet",
+        "<p>Sie erhalten von uns keine Tipps und Angebote mehr per E-Mail.</p>"
+        "<p>Versehentlich abgemeldet? Dann tragen Sie sich auf unserer Website einfach "
+        "erneut ein.</p>" + _website_link(capture),
+    )
+
+
+def _verify(
+    capture: Capture, purpose: str, token: str, *, max_age_seconds: int | None = None
+) -> MailLink:
+    """The link a token names; `TokenInvalid` ("expired" or "invalid") otherwise."""
+    if not token or len(token) > _MAX_TOKEN_CHARS:
+        raise TokenInvalid("invalid")
+    try:
+        return capture.mail_links.verify(purpose, token, max_age_seconds=max_age_seconds)
+    except TokenInvalid as exc:
+        # never the token itself: it is a working link to someone's mail preferences
+        _log.info("mail link refused", purpose=purpose, reason=str(exc))
+        raise
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    if is_database_unavailable(exc):
+        _log.warning("database unavailable", error=type(exc).__name__)
+        return True
+    return False
+
+
+async def _change_consent(
+    conn: AsyncConnection,
+    lead_id: UUID,
+    state: Literal["confirmed", "withdrawn"],
+    *,
+    source_url: str,
+) -> ConsentChange:
+    """Record `state` for marketing mail in the ledger and on the lead, unless it is the
+    lead's latest state already (a second click changes nothing)."""
+    if not await repo.lock_lead(conn, lead_id):  # locked: two clicks at once record once
+        return "no_lead"
+    if await repo.latest_consent_state(conn, lead_id, _PURPOSE) == state:
+        return "unchanged"
+    await repo.add_consent(
+        conn,
+        id=uuid4(),
+        lead_id=lead_id,
+        purpose=_PURPOSE,
+        state=state,
+        consent_text=None,
+        source_url=source_url,
+        submission_id=None,
+        recorded_at=utc_now(),
+    )
+    await repo.set_consent_marketing(conn, lead_id, state == "confirmed")
+    return "recorded"
+
+
+def _public_url(capture: Capture, path: str) -> str:
+    return capture.settings.public_url.rstrip("/") + path
+
+
+@router.get(
+    "/v1/consent/confirm",
+    response_class=HTMLResponse,
+    summary="Double opt-in: the link in the confirmation mail (German page)",
+    responses={400: {}, 404: {}, 410: {}, 503: {}},
+)
+async def confirm_consent(request: Request, capture: CaptureDep, token: Token = "") -> Response:
+    days = capture.settings.doi_link_days
+    try:
+        link = _verify(capture, "confirm", token, max_age_seconds=days * 86400)
+    except TokenInvalid as exc:
+        if str(exc) != "expired":
+            return _invalid_page()
+        return _page(
+            "Dieser Link ist abgelaufen",
+            f"<p>Bestätigungslinks sind {days} Tage gültig; Ihre Anmeldung ist daher noch "
+            "nicht bestätigt.</p><p>Für einen neuen Link senden Sie das Formular auf unserer "
+            "Website bitte noch einmal ab. Sie erhalten dann eine neue E-Mail, deren Link Sie "
+            "innerhalb dieser Frist bestätigen können.</p>" + _website_link(capture),
+            410,
+        )
+    try:
+        async with capture.relay.transaction() as conn:
+            change = await _change_consent(
+                conn,
+                link.lead_id,
+                "confirmed",
+                source_url=_public_url(capture, "/v1/consent/confirm"),
+            )
+            if change == "recorded":
+                await add_events(
+                    conn,
+                    outbox,
+                    [ConsentConfirmed(lead_id=link.lead_id)],
+                    correlation_id=correlation_id_of(request.scope),
+                )
+    except _DATABASE_ERRORS as exc:
+        if _is_unavailable(exc):
+            return _unavailable_page()
+        raise
+    _log.info("consent confirmation", lead_id=str(link.lead_id), outcome=change)
+    if change == "no_lead":
+        return _page(
+            "Link nicht mehr gültig",
+            "<p>Zu diesem Link sind bei uns keine Daten gespeichert.</p>",
+            404,
+        )
+    return _page(
+        "Anmeldung bestätigt",
+        "<p>Vielen Dank! Ihre E-Mail-Adresse ist bestätigt: Sie erhalten ab jetzt unsere "
+        "Tipps und Angebote per E-Mail.</p><p>Abmelden können Sie sich jederzeit über den "
+        "Link am Ende jeder E-Mail.</p>",
+    )
+
+
+@router.get(
+    "/v1/unsubscribe",
+    response_class=HTMLResponse,
+    summary="Unsubscribe page: asks, changes nothing (mail scanners fetch links)",
+    responses={400: {}},
+)
+async def unsubscribe_page(capture: CaptureDep, token: Token = "") -> Response:
+    try:
+        _verify(capture, "unsubscribe", token)
+    except TokenInvalid:
+        return _invalid_page()
+    action = html.escape("?" + urlencode({"token": token}))
+    return _page(
+        "Von unseren E-Mails abmelden",
+        "<p>Möchten Sie keine Tipps und Angebote mehr von uns per E-Mail erhalten?</p>"
+        f'<form method="post" action="{action}">'
+        '<input type="hidden" name="confirm" value="1">'
+        '<button type="submit">Abmelden</button></form>',
+    )
+
+
+async def _is_one_click(request: Request) -> bool:
+    """RFC 8058: a mail provider posts the form field `List-Unsubscribe=One-Click`."""
+    if not is_html_form(request):
+        return False
+    try:
+        form = await parse_form(request, await read_body(request, _MAX_FORM_BYTES))
+    except (BodyTooLarge, HTTPException, MultiPartException):
+        return False
+    value = form.get("List-Unsubscribe")
+    return isinstance(value, str) and value.strip().lower() == "one-click"
+
+
+@router.post(
+    "/v1/unsubscribe",
+    response_class=HTMLResponse,
+    summary="Unsubscribe: RFC 8058 one-click (List-Unsubscribe=One-Click) or the page's form",
+    responses={400: {}, 503: {}},
+)
+async def unsubscribe(request: Request, capture: CaptureDep, token: Token = "") -> Response:
+    try:
+        link = _verify(capture, "unsubscribe", token)
+    except TokenInvalid:
+        return _invalid_page()
+    method: Literal["one_click", "page"] = "one_click" if await _is_one_click(request) else "page"
+    try:
+        async with capture.relay.transaction() as conn:
+            change = await _change_consent(
+                conn,
+                link.lead_id,
+                "withdrawn",
+                source_url=_public_url(capture, "/v1/unsubscribe"),
+            )
+            if change == "recorded":
+                await add_events(
+                    conn,
+                    outbox,
+                    [LeadOptedOut(lead_id=link.lead_id, send_id=link.send_id, method=method)],
+                    correlation_id=correlation_id_of(request.scope),
+                )
+    except _DATABASE_ERRORS as exc:
+        if _is_unavailable(exc):
+            return _unavailable_page()
+        raise
+    _log.info("unsubscribe", lead_id=str(link.lead_id), method=method, outcome=change)
+    return _unsubscribed_page(capture)
+
+
+async def _record_engagement(
+    request: Request, capture: Capture, event: EmailOpened | EmailClicked
+) -> None:
+    """Publish an open or click if the lead still exists. Best effort: the reader gets the
+    pixel or the redirect whatever happens here."""
+    limited = await capture.rate_limits.retry_after("activity", client_ip(request) or "unknown")
+    if limited is not None:
+        return
+    try:
+        async with capture.relay.transaction() as conn:
+            if not await repo.hold_lead(conn, event.lead_id):
+                return  # erased: nothing about the lead is recorded any more
+            await add_events(conn, outbox, [event], correlation_id=correlation_id_of(request.scope))
+    except _DATABASE_ERRORS as exc:
+        if not _is_unavailable(exc):
+            _log.exception("mail engagement not recorded", subject=event.subject)
+
+
+@router.get(
+    "/v1/e/o/{token}",
+    response_class=Response,
+    summary="Open pixel: a 1×1 transparent GIF, whatever the token",
+    responses={200: {"content": {"image/gif": {}}}},
+)
+async def open_pixel(request: Request, capture: CaptureDep, token: str) -> Response:
+    try:
+        link = _verify(capture, "open", token)
+    except TokenInvalid:
+        link = None
+    if link is not None and link.send_id is not None:
+        await _record_engagement(
+            request, capture, EmailOpened(lead_id=link.lead_id, send_id=link.send_id)
+        )
+    return Response(_PIXEL, media_type="image/gif", headers={"Cache-Control": _NO_STORE})
+
+
+def _is_web_address(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@router.get(
+    "/v1/e/c/{token}",
+    status_code=302,
+    response_class=RedirectResponse,
+    summary="Click redirect: to the address signed into the token, never one from the query",
+    responses={404: {"content": {"text/html": {}}}},
+)
+async def click_redirect(request: Request, capture: CaptureDep, token: str) -> Response:
+    try:
+        link = _verify(capture, "click", token)
+    except TokenInvalid:
+        link = None
+    if link is None or link.url is None or not _is_web_address(link.url):
+        return _page(
+            "Link nicht gefunden",
+            "<p>Dieser Link ist ungültig oder unvollständig. Bitte öffnen Sie ihn direkt aus "
+            "unserer E-Mail.</p>",
+            404,
+        )
+    if link.send_id is not None:
+        event = EmailClicked(lead_id=link.lead_id, send_id=link.send_id, url=scrub_emails(link.url))
+        await _record_engagement(request, capture, event)
+    return RedirectResponse(
+        link.url,
+        status_code=302,
+        headers={"Cache-Control": _NO_STORE, "Referrer-Policy": "no-referrer"},
+    )

@@ -1,0 +1,120 @@
+"""Hot-lead alerts to sales: a Slack incoming webhook and WhatsApp Cloud API messages.
+They carry stage, score, company, event and the admin link: never the lead's name,
+address or phone (sales open the lead in the admin for those)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from .domain import GERMAN_MONTHS
+from .settings import MailerSettings
+
+__all__ = ["AlertFailed", "AlertSender", "alert_text"]
+
+_STAGE_LABELS = {"burning": "🔥 BURNING", "hot": "🌶️ HOT", "warm": "WARM", "cold": "COLD"}
+
+
+class AlertFailed(Exception):
+    pass
+
+
+def _event_label(event_type: str | None, event_date: dt.date | None) -> str:
+    label = (event_type or "Event").replace("_", " ").title()
+    if event_date:
+        label += f" im {GERMAN_MONTHS[event_date.month - 1]} {event_date.year}"
+    return label
+
+
+def alert_text(notification: Mapping[str, Any], lead_url: str) -> str:
+    company = notification.get("company_name") or "Unbekannte Firma"
+    event = _event_label(notification.get("event_type"), notification.get("event_date"))
+    stage = _STAGE_LABELS.get(notification["stage"], notification["stage"].upper())
+    return (
+        f"{stage} Lead: {company} – {event} · Score {notification['score']}\n"
+        f"Jetzt anrufen: {lead_url}"
+    )
+
+
+class AlertSender:
+    def __init__(self, settings: MailerSettings) -> None:
+        self._settings = settings
+        self._http = httpx.AsyncClient(timeout=settings.mailer_alert_timeout_seconds)
+
+    def destinations(self) -> list[tuple[str, str]]:
+        """(channel, recipient) for every alert: the Slack webhook, each sales number."""
+        settings = self._settings
+        found = [("slack", "webhook")] if settings.mailer_slack_webhook_url else []
+        found += [("whatsapp", number) for number in settings.mailer_whatsapp_recipients]
+        return found
+
+    def lead_url(self, lead_id: object) -> str:
+        return f"{self._settings.admin_url.rstrip('/')}/leads/{lead_id}"
+
+    async def deliver(self, notification: Mapping[str, Any]) -> None:
+        """Send one alert; AlertFailed when the channel did not take it."""
+        try:
+            if notification["channel"] == "slack":
+                response = await self._slack(notification)
+            else:
+                response = await self._whatsapp(notification)
+        except httpx.HTTPError as exc:
+            raise AlertFailed(f"{notification['channel']} unreachable: {exc!r}") from exc
+        if response.status_code >= 300:
+            raise AlertFailed(
+                f"{notification['channel']} answered {response.status_code}: {response.text[:200]}"
+            )
+
+    async def _slack(self, notification: Mapping[str, Any]) -> httpx.Response:
+        url = self._settings.mailer_slack_webhook_url
+        assert url is not None
+        text = alert_text(notification, self.lead_url(notification["lead_id"]))
+        return await self._http.post(url.get_secret_value(), json={"text": text})
+
+    async def _whatsapp(self, notification: Mapping[str, Any]) -> httpx.Response:
+        settings = self._settings
+        token = settings.mailer_whatsapp_token
+        assert token is not None
+        lead_url = self.lead_url(notification["lead_id"])
+        body: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": notification["recipient"],
+        }
+        if settings.mailer_whatsapp_template:
+            company = notification.get("company_name") or "Unbekannte Firma"
+            event = _event_label(notification.get("event_type"), notification.get("event_date"))
+            parameters = [
+                _STAGE_LABELS.get(notification["stage"], notification["stage"]),
+                str(notification["score"]),
+                f"{company} – {event}",
+                lead_url,
+            ]
+            body |= {
+                "type": "template",
+                "template": {
+                    "name": settings.mailer_whatsapp_template,
+                    "language": {"code": settings.mailer_whatsapp_template_language},
+                    "components": [
+                        {
+                            "type": "body",
+                            "parameters": [{"type": "text", "text": p} for p in parameters],
+                        }
+                    ],
+                },
+            }
+        else:  # free text reaches only numbers that wrote to the business in the last 24 h
+            body |= {"type": "text", "text": {"body": alert_text(notification, lead_url)}}
+        url = (
+            f"{settings.mailer_whatsapp_url.rstrip('/')}/"
+            f"{settings.mailer_whatsapp_phone_number_id}/messages"
+        )
+        return await self._http.post(
+            url, json=body, headers={"Authorization": f"Bearer {token.get_secret_value()}"}
+        )
+
+    async def close(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,202 @@
+"""Composition root: settings → database, outbox relay, vault, transport, sequence book,
+broker with handlers, dispatcher, and the HTTP app for webhooks. `MailerService` runs
+them; `create_app` serves it over HTTP (what `__main__` runs)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+import structlog
+from auftakt_common.catalogue import declare_published
+from auftakt_common.consumers import Settler, update_consumers
+from auftakt_common.db import create_engine
+from auftakt_common.events import (
+    EmailBounced,
+    EmailComplained,
+    EmailSent,
+    NotificationSent,
+    utc_now,
+)
+from auftakt_common.http import RequestContextMiddleware
+from auftakt_common.messaging import connect_nats
+from auftakt_common.migrations import migrate_vault, run_migrations
+from auftakt_common.outbox import OutboxRelay
+from auftakt_common.streams import ensure_streams
+from auftakt_common.tokens import MailLinks
+from auftakt_common.vault import Vault
+from auftakt_common.vault_store import KeyStore
+from fastapi import FastAPI
+from faststream.nats import NatsBroker
+from tenacity import AsyncRetrying, wait_exponential_jitter
+
+from .alerts import AlertSender
+from .dispatcher import Dispatcher
+from .handlers import SERVICE, register_handlers
+from .http import router
+from .messages import LinkMaker
+from .models import SCHEMA, outbox
+from .reactions import Reactions
+from .sequences import SequenceBook
+from .settings import MailerSettings
+from .transports import Transport, create_transport
+
+__all__ = ["MailerService", "create_app", "migrate"]
+
+_log = structlog.get_logger("auftakt.mailer")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+Clock = Callable[[], datetime]
+
+
+def migrate(settings: MailerSettings) -> None:
+    migrate_vault(settings.database_url)
+    run_migrations(settings.database_url, MIGRATIONS, SCHEMA)
+
+
+class MailerService:
+    """The mailer, running: consumes lead events, sends what is due, alerts sales."""
+
+    def __init__(
+        self,
+        settings: MailerSettings,
+        *,
+        clock: Clock = utc_now,
+        transport: Transport | None = None,
+        dispatch: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._dispatch_enabled = dispatch
+        self.engine = create_engine(
+            settings.database_url, pool_size=settings.database_pool_size, application_name=SERVICE
+        )
+        self.relay = OutboxRelay(
+            engine=self.engine,
+            outbox=outbox,
+            database_url=settings.database_url,
+            nats_url=settings.nats_url,
+            name=SERVICE,
+            batch_size=settings.outbox_batch_size,
+            stream_replicas=settings.stream_replicas,
+            retention=timedelta(days=settings.outbox_retention_days),
+        )
+        vault = Vault(
+            settings.master_key_map, settings.active_master_key_id, settings.blind_index_key_bytes
+        )
+        self.transport = transport or create_transport(settings)
+        self.alerts = AlertSender(settings)
+        self.book = SequenceBook(self.engine)
+        self.dispatcher = Dispatcher(
+            relay=self.relay,
+            keys=KeyStore(vault),
+            book=self.book,
+            transport=self.transport,
+            alerts=self.alerts,
+            links=LinkMaker(MailLinks(settings.signing_key_bytes), settings.public_url),
+            settings=settings,
+            clock=clock,
+        )
+        self.broker = NatsBroker(
+            [server.strip() for server in settings.nats_url.split(",")],
+            name=SERVICE,
+            connect_timeout=2,
+            reconnect_time_wait=1,
+            max_reconnect_attempts=-1,
+            graceful_timeout=10,
+            log_level=logging.DEBUG,
+            apply_types=False,
+        )
+        self.settler = Settler(self.broker, service=SERVICE, max_deliver=8)
+        self.broker.add_middleware(self.settler.middleware)
+        reactions = Reactions(self.relay, self.book, self.alerts, settings, clock)
+        register_handlers(
+            self.broker, reactions, self.book, self.relay, settings, self.dispatcher.wake
+        )
+        declare_published(
+            self.broker, SERVICE, (EmailSent, EmailBounced, EmailComplained, NotificationSent)
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="mailer-outbox-relay"))
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential_jitter(multiplier=0.2, max=5),
+            before_sleep=lambda state: _log.warning(
+                "nats not ready, retrying", attempt=state.attempt_number
+            ),
+        ):
+            with attempt:
+                await self._declare_streams()
+                await self.broker.start()
+        if self._dispatch_enabled:
+            self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="mailer-dispatch"))
+        _log.info("mailer started", transport=self.settings.mailer_transport)
+
+    async def _declare_streams(self) -> None:
+        nc = await connect_nats(self.settings.nats_url, name=f"{SERVICE}-setup")
+        try:
+            await ensure_streams(nc.jetstream(), self.settings.stream_replicas)
+            await update_consumers(nc.jetstream(), SERVICE, max_in_flight=256)
+        finally:
+            await nc.close()
+
+    async def stop(self) -> None:
+        for subscriber in self.broker.subscribers:
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
+        await self.settler.settled(timeout=5)
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=10)
+        self._tasks.clear()
+        await self.transport.close()
+        await self.alerts.close()
+        await self.engine.dispose()
+        _log.info("mailer stopped")
+
+    async def __aenter__(self) -> MailerService:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+def create_app(settings: MailerSettings, service: MailerService | None = None) -> FastAPI:
+    """The HTTP app; its lifespan runs the service (a given one is left to its owner)."""
+    mailer = service or MailerService(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if service is None:
+            await mailer.start()
+        try:
+            yield
+        finally:
+            if service is None:
+                await mailer.stop()
+
+    app = FastAPI(
+        title="Auftakt mailer",
+        summary="Provider webhooks (bounces, complaints); development mail viewer.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.mailer = mailer
+    app.include_router(router)
+    app.add_middleware(RequestContextMiddleware)
+    return app

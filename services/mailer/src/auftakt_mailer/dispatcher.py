@@ -1,0 +1,454 @@
+"""Sending what is due, in rounds; any number of processes share the work.
+
+A round: (1) in one transaction, turn due enrolment steps into sends (rows locked with
+SKIP LOCKED, so another process skips them), and claim due sends as `sending`; commit.
+(2) Render and hand the mails to the transport, many at once. (3) In a second
+transaction, record each outcome and write `email.sent` (or the bounce) to the outbox.
+
+At most once: a send row is unique per (enrolment, step), and it is `sending` — committed
+— before its mail leaves; nothing ever sends a `sending` row again except the abandoned
+send recovery, which resends only through a transport that deduplicates by send id
+(Resend's idempotency key, the file transport), and otherwise marks it `unknown`.
+So a crash between handing a mail over and recording it never sends it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import structlog
+from auftakt_common.events import EmailBounced, EmailSent, Event, NotificationSent
+from auftakt_common.outbox import OutboxRelay, add_events
+from auftakt_common.vault import DataKey, SealedValueInvalid
+from auftakt_common.vault_store import KeyStore
+from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential_jitter
+
+from . import repository as repo
+from .alerts import AlertFailed, AlertSender
+from .domain import LeadFacts, SequenceDefinition, next_step, personalisation, verdict_for
+from .messages import LinkMaker, OutgoingMail, compose, double_opt_in_text
+from .models import outbox
+from .sequences import SequenceBook
+from .settings import MailerSettings
+from .templates import RenderedText, render
+from .transports import DeliveryFailed, Transport
+
+__all__ = ["Dispatcher", "RoundResult"]
+
+_log = structlog.get_logger("auftakt.mailer")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    sent: int = 0
+    failed: int = 0
+    alerts: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.sent or self.failed or self.alerts)
+
+
+def _retry_at(now: datetime, attempts: int) -> datetime:
+    return now + timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+def _facts(profile: Mapping[str, Any] | None) -> LeadFacts | None:
+    if profile is None:
+        return None
+    return LeadFacts(
+        known=profile["known"],
+        consent_requested_at=profile["consent_requested_at"],
+        consent_confirmed_at=profile["consent_confirmed_at"],
+        opted_out_at=profile["opted_out_at"],
+        bounced_at=profile["bounced_at"],
+        complained_at=profile["complained_at"],
+        replied_at=profile["replied_at"],
+        status=profile["status"],
+    )
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        relay: OutboxRelay,
+        keys: KeyStore,
+        book: SequenceBook,
+        transport: Transport,
+        alerts: AlertSender,
+        links: LinkMaker,
+        settings: MailerSettings,
+        clock: Clock,
+    ) -> None:
+        self._relay = relay
+        self._keys = keys
+        self._book = book
+        self._transport = transport
+        self._alerts = alerts
+        self._links = links
+        self._settings = settings
+        self._clock = clock
+        self._consent_wait = timedelta(days=settings.doi_link_days)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something may be due now (a new send was queued): do not wait for the poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Rounds until cancelled; a busy round is followed at once by the next."""
+        while True:
+            try:
+                result = await self.run_round()
+            except Exception as exc:  # the database may be away: try again next round
+                _log.warning("dispatch round failed, retrying", error=repr(exc))
+                result = RoundResult()
+            if result.busy:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(
+                    self._wake.wait(), self._settings.mailer_poll_interval_seconds
+                )
+            except TimeoutError:
+                pass
+
+    async def run_round(self) -> RoundResult:
+        sent, failed = await self._send_round()
+        alerts = await self._alert_round()
+        return RoundResult(sent=sent, failed=failed, alerts=alerts)
+
+    # --- mail ----------------------------------------------------------------------------
+
+    async def _send_round(self) -> tuple[int, int]:
+        settings = self._settings
+        now = self._clock()
+        async with self._relay.transaction() as conn:
+            sequences = await self._book.current(conn)
+            await repo.reclaim_abandoned_sends(
+                conn,
+                now,
+                timedelta(seconds=settings.mailer_send_lease_seconds),
+                resend=self._transport.idempotent,
+            )
+            await self._materialise_due_steps(conn, sequences, now)
+            claimed = await repo.claim_sends(conn, now, settings.mailer_batch_size)
+            if not claimed:
+                return 0, 0
+            lead_ids = list({row["lead_id"] for row in claimed})
+            profiles = await repo.lead_profiles(conn, lead_ids)
+            keys = await self._keys.get_many(conn, lead_ids)
+            slots = await repo.month_slots(conn)
+
+        results: list[dict[str, Any]] = []
+        outgoing: list[tuple[dict[str, Any], OutgoingMail]] = []
+        for send in claimed:
+            mail_or_reason = self._compose(send, profiles.get(send["lead_id"]), keys, slots, now)
+            if isinstance(mail_or_reason, str):
+                results.append(self._result(send, "cancelled", error=mail_or_reason))
+            else:
+                outgoing.append((send, mail_or_reason))
+        delivered = await asyncio.gather(*(self._deliver(send, mail) for send, mail in outgoing))
+        results += delivered
+        events = [event for result in results if (event := result.pop("event", None))]
+        await self._record(repo.record_send_results, results, events)
+        sent = sum(1 for result in results if result["status"] == "sent")
+        if results:
+            _log.info("mails dispatched", sent=sent, other=len(results) - sent)
+        return sent, len(results) - sent
+
+    async def _materialise_due_steps(
+        self, conn: Any, sequences: Mapping[UUID, SequenceDefinition], now: datetime
+    ) -> None:
+        due = await repo.due_enrolments(conn, now, self._settings.mailer_batch_size)
+        if not due:
+            return
+        facts = await repo.lead_facts(conn, [row["lead_id"] for row in due])
+        sends, updates = [], []
+        for enrolment in due:
+            sequence = sequences.get(enrolment["sequence_id"])
+            position, due_at = enrolment["next_position"], enrolment["next_due_at"]
+            step = sequence.step_at(position) if sequence else None
+            update = {
+                "id": enrolment["id"],
+                "state": "active",
+                "next_position": position,
+                "next_due_at": due_at,
+                "ended_at": None,
+                "stop_reason": None,
+            }
+            if sequence is None or step is None:
+                update |= {"state": "completed", "next_due_at": None, "ended_at": now}
+                updates.append(update)
+                continue
+            verdict = verdict_for(
+                facts.get(enrolment["lead_id"]),
+                marketing=not step.transactional,
+                now=now,
+                consent_wait=self._consent_wait,
+                enrolled_at=enrolment["enrolled_at"],
+            )
+            if verdict.action == "wait_for_lead":
+                update["next_due_at"] = now + timedelta(minutes=1)
+            elif verdict.action == "hold":
+                update["state"] = "waiting_consent"
+            elif verdict.action == "stop":
+                update |= {
+                    "state": "stopped",
+                    "next_due_at": None,
+                    "ended_at": now,
+                    "stop_reason": verdict.reason,
+                }
+            else:
+                sends.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "lead_id": enrolment["lead_id"],
+                        "enrolment_id": enrolment["id"],
+                        "sequence_id": sequence.id,
+                        "position": position,
+                        "kind": "sequence",
+                        "marketing": not step.transactional,
+                        "status": "queued",
+                        "next_attempt_at": now,
+                        "dedupe_key": f"{enrolment['id']}:{position}",
+                        "created_at": now,
+                    }
+                )
+                following = next_step(sequence, position, due_at)
+                if following is None:
+                    update |= {"state": "completed", "next_due_at": None, "ended_at": now}
+                else:
+                    update["next_position"], update["next_due_at"] = following
+            updates.append(update)
+        await repo.add_sends(conn, sends)
+        await repo.update_enrolments(conn, updates)
+
+    def _compose(
+        self,
+        send: Mapping[str, Any],
+        profile: Mapping[str, Any] | None,
+        keys: Mapping[UUID, DataKey],
+        slots: Mapping[date, int],
+        now: datetime,
+    ) -> OutgoingMail | str:
+        """The mail for a claimed send, or why it must not go out (any more)."""
+        facts = _facts(profile)
+        if profile is None or facts is None or not facts.known:
+            return "lead unknown or erased"
+        if (reason := facts.stop_reason) is not None:
+            return reason
+        lead_id: UUID = send["lead_id"]
+        key = keys.get(lead_id)
+        if key is None:
+            return "data key shredded"
+        try:
+            recipient = key.open("email", profile["email_ct"])
+            first_name = (
+                key.open("first_name", profile["first_name_ct"])
+                if profile["first_name_ct"]
+                else None
+            )
+        except SealedValueInvalid:
+            return "contact does not decrypt"
+        if send["kind"] == "double_opt_in":
+            if facts.marketing_allowed:
+                return "consent already confirmed"
+            if facts.opted_out_at is not None and (
+                facts.consent_requested_at is None
+                or facts.opted_out_at > facts.consent_requested_at
+            ):
+                return "opted out"
+            rendered = double_opt_in_text(
+                first_name or "", self._links.confirm(lead_id), self._settings.doi_link_days
+            )
+            return self._mail(send, recipient, rendered, tracking=False, unsubscribe=False)
+        sequence = self._book_sequence(send["sequence_id"])
+        step = sequence.step_at(send["position"]) if sequence else None
+        if step is None:
+            return "step removed"
+        if send["marketing"] and not facts.marketing_allowed:
+            return "no marketing consent"
+        values = personalisation(
+            first_name=first_name,
+            company=profile["company_name"],
+            guest_count=profile["guest_count"],
+            budget_max=profile["budget_max"],
+            event_date=profile["event_date"],
+            event_type=profile["event_type"],
+            context=send["context"] or {},
+            slots_left=slots,
+        )
+        rendered = render(step.subject, step.body_html, step.body_text, values)
+        return self._mail(
+            send, recipient, rendered, tracking=facts.marketing_allowed, unsubscribe=True
+        )
+
+    def _book_sequence(self, sequence_id: UUID | None) -> SequenceDefinition | None:
+        return self._book.cached(sequence_id) if sequence_id else None
+
+    def _mail(
+        self,
+        send: Mapping[str, Any],
+        recipient: str,
+        rendered: RenderedText,
+        *,
+        tracking: bool,
+        unsubscribe: bool,
+    ) -> OutgoingMail:
+        settings = self._settings
+        return compose(
+            send_id=send["id"],
+            lead_id=send["lead_id"],
+            recipient=recipient,
+            rendered=rendered,
+            sender=settings.mailer_sender,
+            reply_to=settings.mailer_reply_to,
+            imprint=settings.mailer_imprint,
+            links=self._links,
+            tracking=tracking,
+            unsubscribe=unsubscribe,
+            message_domain=settings.sender_domain,
+        )
+
+    async def _deliver(self, send: Mapping[str, Any], mail: OutgoingMail) -> dict[str, Any]:
+        try:
+            provider_id = await self._transport.send(mail)
+        except DeliveryFailed as exc:
+            return self._failure(send, exc)
+        except Exception as exc:  # a bug or an unexpected library error: retry, loudly
+            _log.exception("transport raised unexpectedly", send_id=str(send["id"]))
+            return self._failure(send, DeliveryFailed(repr(exc), "retry"))
+        sent = self._result(send, "sent", provider_message_id=provider_id)
+        sent["sent_at"] = self._clock()
+        sent["event"] = EmailSent(
+            lead_id=send["lead_id"],
+            send_id=send["id"],
+            kind=send["kind"],
+            sequence_key=self._sequence_key(send["sequence_id"]),
+            step=send["position"],
+            marketing=send["marketing"],
+        )
+        return sent
+
+    def _sequence_key(self, sequence_id: UUID | None) -> str | None:
+        sequence = self._book_sequence(sequence_id)
+        return sequence.key if sequence else None
+
+    def _failure(self, send: Mapping[str, Any], error: DeliveryFailed) -> dict[str, Any]:
+        log = _log.bind(send_id=str(send["id"]), attempt=send["attempts"])
+        message = str(error)[:500]
+        if error.failure == "bounced":
+            log.warning("address refused, lead suppressed", error=message)
+            result = self._result(send, "failed", error=message)
+            result["event"] = EmailBounced(
+                lead_id=send["lead_id"], send_id=send["id"], permanent=True, reason=message
+            )
+            return result
+        if error.failure == "rejected":
+            log.error("mail rejected by the transport", error=message)
+            return self._result(send, "failed", error=message)
+        if error.failure == "maybe_sent" and not self._transport.idempotent:
+            log.error("mail may have left: not resent (at most once)", error=message)
+            return self._result(send, "unknown", error=message)
+        if send["attempts"] >= self._settings.mailer_max_attempts:
+            log.error("delivery given up", error=message)
+            return self._result(send, "failed", error=message)
+        log.warning("delivery failed, will retry", error=message)
+        result = self._result(send, "retry", error=message)
+        result["next_attempt_at"] = _retry_at(self._clock(), send["attempts"])
+        return result
+
+    @staticmethod
+    def _result(
+        send: Mapping[str, Any],
+        status: str,
+        *,
+        error: str | None = None,
+        provider_message_id: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "id": send["id"],
+            "status": status,
+            "sent_at": None,
+            "provider_message_id": provider_message_id,
+            "last_error": error,
+            "next_attempt_at": None,
+        }
+
+    async def _record(
+        self, record: Callable[..., Any], results: list[dict[str, Any]], events: list[Event]
+    ) -> None:
+        """Store outcomes and their events; retried, since the mails have left already
+        (if it never succeeds, the sends stay `sending` and recovery takes over)."""
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential_jitter(multiplier=0.2, max=5),
+            stop=stop_after_attempt(8),
+            reraise=True,
+        ):
+            with attempt:
+                async with self._relay.transaction() as conn:
+                    await record(conn, results)
+                    await add_events(conn, outbox, events)
+
+    # --- alerts --------------------------------------------------------------------------
+
+    async def _alert_round(self) -> int:
+        now = self._clock()
+        async with self._relay.transaction() as conn:
+            claimed = await repo.claim_notifications(conn, now, 100)
+        if not claimed:
+            return 0
+        results = await asyncio.gather(*(self._alert(row) for row in claimed))
+        events = [event for result in results if (event := result.pop("event", None))]
+        await self._record(repo.record_notification_results, list(results), events)
+        return len(results)
+
+    async def _alert(self, notification: Mapping[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "id": notification["id"],
+            "status": "sent",
+            "sent_at": self._clock(),
+            "last_error": None,
+            "next_attempt_at": None,
+        }
+        try:
+            await self._alerts.deliver(notification)
+        except AlertFailed as exc:
+            attempts = notification["attempts"]
+            give_up = attempts >= self._settings.mailer_max_attempts
+            _log.warning(
+                "alert failed" + (", given up" if give_up else ", will retry"),
+                channel=notification["channel"],
+                lead_id=str(notification["lead_id"]),
+                error=str(exc),
+            )
+            return result | {
+                "status": "failed" if give_up else "retry",
+                "sent_at": None,
+                "last_error": str(exc)[:500],
+                "next_attempt_at": None if give_up else _retry_at(self._clock(), attempts),
+            }
+        _log.info(
+            "sales alerted",
+            channel=notification["channel"],
+            lead_id=str(notification["lead_id"]),
+            stage=notification["stage"],
+        )
+        result["event"] = NotificationSent(
+            lead_id=notification["lead_id"],
+            notification_id=notification["id"],
+            channel=notification["channel"],
+            stage=notification["stage"],
+            score=notification["score"],
+        )
+        return result

@@ -1,0 +1,270 @@
+"""The mailer's rules, as pure functions: which event enrols a lead in which sequence,
+whether a lead may receive a mail now, when the next step is due, and what the
+placeholders say. No database, broker, clock or settings here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from uuid import UUID
+
+__all__ = [
+    "GERMAN_MONTHS",
+    "LeadFacts",
+    "PLACEHOLDERS",
+    "SequenceDefinition",
+    "StepDefinition",
+    "TRIGGER_FIELDS",
+    "Trigger",
+    "Verdict",
+    "enrolment_context",
+    "format_euro",
+    "next_step",
+    "personalisation",
+    "verdict_for",
+]
+
+GERMAN_MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+
+# the placeholders a sequence may use, with what they say when the lead left them empty
+PLACEHOLDERS: dict[str, str] = {
+    "first_name": "zusammen",  # "Hallo {{ first_name }}," → "Hallo zusammen,"
+    "company": "euer Team",
+    "guests": "100",
+    "budget": "4.500",
+    "month": "Dezember",
+    "slots_left": "wenige",
+    "event_type": "Firmenevent",
+}
+
+# what a sequence may be triggered by, and the event fields its filter may compare
+TRIGGER_FIELDS: dict[str, tuple[str, ...]] = {
+    "lead.magnet_downloaded": ("magnet_type", "magnet_name"),
+    "activity.recorded": ("activity_type", "page_url", "target"),
+    "lead.created": ("source",),
+    "consent.confirmed": (),
+}
+
+_EVENT_TYPE_NAMES = {
+    "weihnachtsfeier": "Weihnachtsfeier",
+    "sommerfest": "Sommerfest",
+    "jubilaeum": "Jubiläum",
+    "firmenjubilaeum": "Firmenjubiläum",
+    "gala": "Gala",
+    "messe": "Messe",
+    "konferenz": "Konferenz",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """An event type, and field values its events must have (all of them)."""
+
+    event: str
+    filter: Mapping[str, str] = field(default_factory=dict)
+
+    def matches(self, subject: str, fields: Mapping[str, Any]) -> bool:
+        return subject == self.event and all(
+            str(fields.get(name) or "") == value for name, value in self.filter.items()
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StepDefinition:
+    position: int
+    delay_hours: int
+    subject: str
+    body_html: str
+    body_text: str
+    # requested content (the checklist itself): may go out without marketing consent
+    transactional: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceDefinition:
+    id: UUID
+    key: str
+    name: str
+    trigger: Trigger
+    active: bool
+    steps: tuple[StepDefinition, ...]
+    version: int = 1
+
+    def step_at(self, position: int) -> StepDefinition | None:
+        return next((step for step in self.steps if step.position == position), None)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFacts:
+    """What the mailer knows about a lead's consent and state (no personal data)."""
+
+    known: bool  # lead.created has arrived (its address is stored)
+    consent_requested_at: datetime | None = None
+    consent_confirmed_at: datetime | None = None
+    opted_out_at: datetime | None = None
+    bounced_at: datetime | None = None
+    complained_at: datetime | None = None
+    replied_at: datetime | None = None
+    status: str | None = None
+
+    @property
+    def marketing_allowed(self) -> bool:
+        confirmed = self.consent_confirmed_at
+        return confirmed is not None and (
+            self.opted_out_at is None or confirmed > self.opted_out_at
+        )
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why this lead leaves every sequence, if it does."""
+        if self.bounced_at is not None:
+            return "bounced"
+        if self.complained_at is not None:
+            return "complained"
+        if self.replied_at is not None:
+            return "replied"
+        if self.status in ("won", "lost"):
+            return self.status
+        return None
+
+
+Action = Literal["send", "hold", "stop", "wait_for_lead"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    action: Action
+    reason: str | None = None
+
+
+def verdict_for(
+    lead: LeadFacts | None,
+    *,
+    marketing: bool,
+    now: datetime,
+    consent_wait: timedelta,
+    enrolled_at: datetime,
+) -> Verdict:
+    """May this lead get a mail now? Transactional mail needs a deliverable address;
+    marketing mail also needs confirmed consent (held while a confirmation may still come,
+    for `consent_wait` after it was requested)."""
+    if lead is None or not lead.known:
+        # lead.created may still be on its way; after a day it is not coming
+        if now - enrolled_at > timedelta(days=1):
+            return Verdict("stop", "lead_unknown")
+        return Verdict("wait_for_lead")
+    if (reason := lead.stop_reason) is not None:
+        return Verdict("stop", reason)
+    if not marketing:
+        return Verdict("send")
+    if lead.marketing_allowed:
+        return Verdict("send")
+    if lead.opted_out_at is not None:
+        return Verdict("stop", "opted_out")
+    requested = lead.consent_requested_at
+    if requested is not None and now - requested < consent_wait:
+        return Verdict("hold", "awaiting_consent")
+    return Verdict("stop", "no_consent")
+
+
+def next_step(
+    sequence: SequenceDefinition, after_position: int, due_at: datetime
+) -> tuple[int, datetime] | None:
+    """The step after `after_position` and when it is due: the delays are relative to
+    enrolment, so the gap to the next step is the difference of the delays, counted from
+    when this step was due (a step held for consent moves the later ones with it)."""
+    current = sequence.step_at(after_position)
+    later = [s for s in sequence.steps if s.position > after_position and s.active]
+    if not later:
+        return None
+    following = min(later, key=lambda step: step.position)
+    gap = following.delay_hours - (current.delay_hours if current else 0)
+    return following.position, due_at + timedelta(hours=max(0, gap))
+
+
+def first_step(sequence: SequenceDefinition, enrolled_at: datetime) -> tuple[int, datetime] | None:
+    return next_step(sequence, -1, enrolled_at)
+
+
+def format_euro(amount: int) -> str:
+    """German thousands separator: 4500 → "4.500"."""
+    return f"{amount:,}".replace(",", ".")
+
+
+_CONTEXT_NUMBERS = {
+    "guests": ("guests", "guest_count", "gaeste"),
+    "budget": ("budget", "budget_max", "price_max", "preis_max", "price"),
+}
+
+
+def enrolment_context(detail: Mapping[str, Any]) -> dict[str, int]:
+    """Numbers from the triggering event worth personalising with (the calculator's guests
+    and price): whole numbers only, so nothing personal travels into a mail by accident."""
+    context: dict[str, int] = {}
+    for name, keys in _CONTEXT_NUMBERS.items():
+        for key in keys:
+            value = detail.get(key)
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, int | float) and 0 < value < 10_000_000:
+                context[name] = int(value)
+                break
+    return context
+
+
+def _month_key(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def personalisation(
+    *,
+    first_name: str | None,
+    company: str | None,
+    guest_count: int | None,
+    budget_max: int | None,
+    event_date: dt.date | None,
+    event_type: str | None,
+    context: Mapping[str, int],
+    slots_left: Mapping[dt.date, int],
+) -> dict[str, str]:
+    """Every placeholder's value for one lead, with the German fallback where it is empty."""
+    guests = context.get("guests") or guest_count
+    budget = context.get("budget") or budget_max
+    values = {
+        "first_name": (first_name or "").strip() or None,
+        "company": (company or "").strip() or None,
+        "guests": format_euro(guests) if guests else None,
+        "budget": format_euro(budget) if budget else None,
+        "month": GERMAN_MONTHS[event_date.month - 1] if event_date else None,
+        "slots_left": None,
+        "event_type": _EVENT_TYPE_NAMES.get((event_type or "").lower(), event_type or None),
+    }
+    month = _month_key(event_date) if event_date else None
+    if month is not None and month in slots_left:
+        values["slots_left"] = str(slots_left[month])
+    elif event_date is None:
+        december = [left for key, left in slots_left.items() if key.month == 12]
+        if december:
+            values["slots_left"] = str(december[0])
+    return {name: value or PLACEHOLDERS[name] for name, value in values.items()}
+
+
+def ordered_steps(steps: Sequence[StepDefinition]) -> tuple[StepDefinition, ...]:
+    return tuple(sorted(steps, key=lambda step: step.position))

@@ -1,0 +1,137 @@
+"""The mailer's message handlers: lead events in (each reaction one transaction, acked
+after it commits), and the sequence commands of the admin's editor."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from auftakt_common.commands import (
+    MAILER_SEQUENCE_PUT,
+    MAILER_SEQUENCES_LIST,
+    CommandReply,
+    MailSequence,
+    MailSequences,
+    answer,
+    answer_command,
+)
+from auftakt_common.consumers import event_subscriber, raw_body
+from auftakt_common.events import (
+    ActivityRecorded,
+    ConsentConfirmed,
+    EmailBounced,
+    EmailComplained,
+    EmailReplied,
+    Event,
+    LeadCreated,
+    LeadErasureRequested,
+    LeadMagnetDownloaded,
+    LeadOptedOut,
+    LeadStageChanged,
+    LeadStatusChanged,
+    LeadUpdated,
+)
+from auftakt_common.outbox import OutboxRelay
+from faststream.nats import NatsBroker
+
+from . import repository as repo
+from .reactions import Reactions
+from .sequences import SequenceBook, definition_of, sequence_errors, to_command
+from .settings import MailerSettings
+
+__all__ = ["SERVICE", "register_handlers"]
+
+SERVICE = "mailer"
+_Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[Any]])
+
+
+def register_handlers(
+    broker: NatsBroker,
+    reactions: Reactions,
+    book: SequenceBook,
+    relay: OutboxRelay,
+    settings: MailerSettings,
+    wake_dispatcher: Callable[[], None],
+) -> None:
+    def subscriber(event: type[Event]) -> Callable[[_Handler], _Handler]:  # noqa: UP047
+        return event_subscriber(broker, event, service=SERVICE, max_in_flight=256)
+
+    @subscriber(LeadCreated)
+    async def on_lead_created(event: LeadCreated) -> None:
+        await reactions.lead_snapshot(event)
+        wake_dispatcher()  # the double-opt-in mail and a first step go out at once
+
+    @subscriber(LeadUpdated)
+    async def on_lead_updated(event: LeadUpdated) -> None:
+        await reactions.lead_snapshot(event)
+        wake_dispatcher()
+
+    @subscriber(LeadMagnetDownloaded)
+    async def on_lead_magnet_downloaded(event: LeadMagnetDownloaded) -> None:
+        fields = {"magnet_type": event.magnet_type, "magnet_name": event.magnet_name}
+        await reactions.triggered(event.lead_id, event, fields)
+        wake_dispatcher()
+
+    @subscriber(ActivityRecorded)
+    async def on_activity_recorded(event: ActivityRecorded) -> None:
+        await reactions.activity(event)
+
+    @subscriber(ConsentConfirmed)
+    async def on_consent_confirmed(event: ConsentConfirmed) -> None:
+        await reactions.consent_confirmed(event)
+        wake_dispatcher()
+
+    @subscriber(LeadOptedOut)
+    async def on_lead_opted_out(event: LeadOptedOut) -> None:
+        await reactions.stop(event.lead_id, "opted_out_at", event.occurred_at, "opted_out")
+
+    @subscriber(EmailBounced)
+    async def on_email_bounced(event: EmailBounced) -> None:
+        if event.permanent:  # a soft bounce may recover: the next mail is tried
+            await reactions.stop(event.lead_id, "bounced_at", event.occurred_at, "bounced")
+
+    @subscriber(EmailComplained)
+    async def on_email_complained(event: EmailComplained) -> None:
+        await reactions.stop(event.lead_id, "complained_at", event.occurred_at, "complained")
+
+    @subscriber(EmailReplied)
+    async def on_email_replied(event: EmailReplied) -> None:
+        await reactions.stop(event.lead_id, "replied_at", event.occurred_at, "replied")
+
+    @subscriber(LeadStatusChanged)
+    async def on_lead_status_changed(event: LeadStatusChanged) -> None:
+        await reactions.pipeline_status(event.lead_id, event.status)
+
+    @subscriber(LeadStageChanged)
+    async def on_lead_stage_changed(event: LeadStageChanged) -> None:
+        await reactions.stage_changed(event)
+        wake_dispatcher()
+
+    @subscriber(LeadErasureRequested)
+    async def on_lead_erasure_requested(event: LeadErasureRequested) -> None:
+        await reactions.erase(event.lead_id)
+
+    async def list_sequences() -> CommandReply[MailSequences]:
+        async with relay.transaction() as conn:
+            sequences = await repo.list_sequences(conn)
+        return CommandReply(
+            ok=True, data=MailSequences(sequences=[to_command(s) for s in sequences])
+        )
+
+    async def put_sequence(sequence: MailSequence) -> CommandReply[MailSequence]:
+        if errors := sequence_errors(sequence):
+            return CommandReply(ok=False, errors=errors)
+        async with relay.transaction() as conn:
+            existing = {s.key: s.id for s in await repo.list_sequences(conn)}
+            await repo.save_sequence(conn, definition_of(sequence, existing.get(sequence.key)))
+            saved = next(s for s in await repo.list_sequences(conn) if s.key == sequence.key)
+        book.invalidate()
+        return CommandReply(ok=True, data=to_command(saved))
+
+    @broker.subscriber(MAILER_SEQUENCES_LIST, queue=SERVICE, decoder=raw_body)
+    async def on_list_sequences(_: bytes) -> CommandReply[MailSequences]:
+        return await answer(list_sequences())
+
+    @broker.subscriber(MAILER_SEQUENCE_PUT, queue=SERVICE, decoder=raw_body)
+    async def on_put_sequence(body: bytes) -> CommandReply[MailSequence]:
+        return await answer_command(MailSequence, body, put_sequence)

@@ -1,0 +1,150 @@
+"""A rendered mail made sendable: imprint footer, unsubscribe link and RFC 8058 headers,
+open pixel and click tracking (only with marketing consent), and the double-opt-in mail."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from auftakt_common.tokens import MailLink, MailLinks
+
+from .templates import RenderedText
+
+__all__ = ["LinkMaker", "OutgoingMail", "compose", "double_opt_in_text"]
+
+_HREF = re.compile(r"""href=(["'])(https?://[^"'\s>]+)\1""", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    send_id: UUID
+    sender: str
+    recipient: str
+    subject: str
+    html: str
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"auftakt-send-{self.send_id}"
+
+
+class LinkMaker:
+    """The public links in a mail, pointing at capture, each with a signed token."""
+
+    def __init__(self, links: MailLinks, public_url: str) -> None:
+        self._links = links
+        self._base = public_url.rstrip("/")
+
+    def confirm(self, lead_id: UUID) -> str:
+        token = self._links.issue("confirm", MailLink(lead_id))
+        return f"{self._base}/v1/consent/confirm?token={token}"
+
+    def unsubscribe(self, lead_id: UUID, send_id: UUID) -> str:
+        token = self._links.issue("unsubscribe", MailLink(lead_id, send_id))
+        return f"{self._base}/v1/unsubscribe?token={token}"
+
+    def pixel(self, lead_id: UUID, send_id: UUID) -> str:
+        return f"{self._base}/v1/e/o/{self._links.issue('open', MailLink(lead_id, send_id))}"
+
+    def click(self, lead_id: UUID, send_id: UUID, url: str) -> str:
+        return f"{self._base}/v1/e/c/{self._links.issue('click', MailLink(lead_id, send_id, url))}"
+
+
+def _tracked(body: str, lead_id: UUID, send_id: UUID, links: LinkMaker) -> str:
+    def rewrite(match: re.Match[str]) -> str:
+        quote, url = match.group(1), html.unescape(match.group(2))
+        return f"href={quote}{html.escape(links.click(lead_id, send_id, url))}{quote}"
+
+    pixel = (
+        f'<img src="{html.escape(links.pixel(lead_id, send_id))}" width="1" height="1" '
+        'alt="" style="display:block;border:0">'
+    )
+    return _HREF.sub(rewrite, body) + pixel
+
+
+def _document(subject: str, body: str, footer: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
+        f"<title>{html.escape(subject)}</title></head>"
+        '<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;'
+        'color:#222;max-width:600px;margin:0 auto;padding:16px">'
+        f"{body}{footer}</body></html>"
+    )
+
+
+def compose(
+    *,
+    send_id: UUID,
+    lead_id: UUID,
+    recipient: str,
+    rendered: RenderedText,
+    sender: str,
+    reply_to: str | None,
+    imprint: str,
+    links: LinkMaker,
+    tracking: bool,
+    unsubscribe: bool,
+    message_domain: str,
+) -> OutgoingMail:
+    """The mail as it leaves: tracking only when `tracking` (marketing consent given), the
+    unsubscribe link and RFC 8058 one-click headers when `unsubscribe`."""
+    headers = {"Message-ID": f"<{send_id}@{message_domain}>"}
+    if reply_to:
+        headers["Reply-To"] = reply_to
+    body = _tracked(rendered.html, lead_id, send_id, links) if tracking else rendered.html
+    imprint_html = "<br>".join(html.escape(line) for line in imprint.splitlines())
+    footer_html = f"{imprint_html}"
+    footer_text = f"\n\n-- \n{imprint}"
+    if unsubscribe:
+        url = links.unsubscribe(lead_id, send_id)
+        headers["List-Unsubscribe"] = f"<{url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        footer_html += (
+            "<br>Sie möchten keine E-Mails mehr von uns? "
+            f'<a href="{html.escape(url)}">Hier abmelden</a>.'
+        )
+        footer_text += f"\nKeine E-Mails mehr? Abmelden: {url}"
+    footer = (
+        '<hr style="border:0;border-top:1px solid #ddd;margin:24px 0 12px">'
+        f'<p style="font-size:12px;color:#777">{footer_html}</p>'
+    )
+    return OutgoingMail(
+        send_id=send_id,
+        sender=sender,
+        recipient=recipient,
+        subject=rendered.subject,
+        html=_document(rendered.subject, body, footer),
+        text=rendered.text.rstrip() + footer_text + "\n",
+        headers=headers,
+    )
+
+
+def double_opt_in_text(first_name: str, confirm_url: str, link_days: int) -> RenderedText:
+    """The confirmation mail (German): one link, nothing else; it is not advertising."""
+    greeting = f"Hallo {first_name}" if first_name else "Hallo"
+    subject = "Bitte bestätigen Sie Ihre Anmeldung"
+    text = (
+        f"{greeting},\n\n"
+        "Sie haben sich auf unserer Website für Tipps und Angebote rund um Live-Musik für "
+        "Ihr Firmenevent angemeldet. Bitte bestätigen Sie Ihre Anmeldung mit diesem Link:\n\n"
+        f"{confirm_url}\n\n"
+        f"Der Link ist {link_days} Tage gültig. Wenn Sie sich nicht angemeldet haben, "
+        "ignorieren Sie diese E-Mail einfach: Sie erhalten dann keine weiteren Nachrichten.\n\n"
+        "Viele Grüße\nJonas von Musik für Firmen"
+    )
+    body = (
+        f"<p>{html.escape(greeting)},</p>"
+        "<p>Sie haben sich auf unserer Website für Tipps und Angebote rund um Live-Musik für "
+        "Ihr Firmenevent angemeldet. Bitte bestätigen Sie Ihre Anmeldung:</p>"
+        f'<p><a href="{html.escape(confirm_url)}" style="display:inline-block;padding:12px 20px;'
+        'background:#b3261e;color:#fff;text-decoration:none;border-radius:4px">'
+        "Anmeldung bestätigen</a></p>"
+        f"<p>Der Link ist {link_days} Tage gültig. Wenn Sie sich nicht angemeldet haben, "
+        "ignorieren Sie diese E-Mail einfach: Sie erhalten dann keine weiteren Nachrichten.</p>"
+        "<p>Viele Grüße<br>Jonas von Musik für Firmen</p>"
+    )
+    return RenderedText(subject=subject, html=body, text=text)

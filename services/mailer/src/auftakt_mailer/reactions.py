@@ -1,0 +1,214 @@
+"""What the mailer does when something happens to a lead, each in one transaction: keep
+its profile, enrol it, ask for consent, stop its sequences, queue alerts, erase it.
+Every reaction is idempotent, so a redelivered event changes nothing more."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import structlog
+from auftakt_common.events import (
+    STAGES,
+    ActivityRecorded,
+    ConsentConfirmed,
+    LeadCreated,
+    LeadStageChanged,
+    LeadUpdated,
+)
+from auftakt_common.outbox import OutboxRelay
+from auftakt_common.vault import from_text
+
+from . import repository as repo
+from .alerts import AlertSender
+from .domain import enrolment_context, first_step
+from .sequences import SequenceBook
+from .settings import MailerSettings
+
+__all__ = ["Reactions"]
+
+_log = structlog.get_logger("auftakt.mailer")
+
+Clock = Callable[[], datetime]
+
+
+def _sealed(value: str | None) -> bytes | None:
+    return from_text(value) if value else None
+
+
+class Reactions:
+    def __init__(
+        self,
+        relay: OutboxRelay,
+        book: SequenceBook,
+        alerts: AlertSender,
+        settings: MailerSettings,
+        clock: Clock,
+    ) -> None:
+        self._relay = relay
+        self._book = book
+        self._alerts = alerts
+        self._settings = settings
+        self._clock = clock
+
+    async def lead_snapshot(self, event: LeadCreated | LeadUpdated) -> None:
+        """Keep the lead's contact and facts; ask for consent when it was just given."""
+        lead = event.lead
+        asks_consent = lead.consent_marketing and (
+            isinstance(event, LeadCreated) or "consent_marketing" in event.changed_fields
+        )
+        now = self._clock()
+        async with self._relay.transaction() as conn:
+            stored = await repo.upsert_lead_snapshot(
+                conn,
+                {
+                    "lead_id": event.lead_id,
+                    "email_ct": _sealed(lead.contact.email),
+                    "first_name_ct": _sealed(lead.contact.first_name),
+                    "company_name": lead.company.name,
+                    "event_type": lead.event.type,
+                    "event_date": lead.event.date,
+                    "guest_count": lead.event.guest_count,
+                    "budget_max": lead.event.budget_max,
+                    "consent_requested_at": event.occurred_at if asks_consent else None,
+                    "snapshot_at": event.occurred_at,
+                },
+            )
+            if not stored:
+                return
+            if asks_consent:
+                await self._ask_for_consent(conn, event.lead_id, event.event_id, now)
+            if isinstance(event, LeadCreated):
+                fields = {"source": lead.first_touch.source}
+                await self._enrol(conn, event.lead_id, event.subject, fields, {}, event, now)
+
+    async def _ask_for_consent(self, conn: Any, lead_id: UUID, cause: UUID, now: datetime) -> None:
+        facts = (await repo.lead_facts(conn, [lead_id])).get(lead_id)
+        if facts is not None and facts.marketing_allowed:
+            return  # confirmed before: no second confirmation mail
+        await repo.queue_send(
+            conn,
+            {
+                "id": uuid.uuid4(),
+                "lead_id": lead_id,
+                "kind": "double_opt_in",
+                "marketing": False,
+                "next_attempt_at": now,
+                "dedupe_key": f"doi:{cause}",
+                "created_at": now,
+            },
+        )
+
+    async def triggered(
+        self,
+        lead_id: UUID,
+        event: Any,
+        fields: Mapping[str, Any],
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """An event that may start sequences (a download, the calculator, …)."""
+        if not await self._book.matching(event.subject, fields):
+            return  # most events start nothing: no transaction for them
+        now = self._clock()
+        async with self._relay.transaction() as conn:
+            await self._enrol(conn, lead_id, event.subject, fields, detail or {}, event, now)
+
+    async def activity(self, event: ActivityRecorded) -> None:
+        if event.lead_id is None:
+            return
+        if event.attributed_later and self._clock() - event.occurred_at > timedelta(days=1):
+            return  # an old visit attributed to a new lead: too late to follow up on
+        fields = {
+            "activity_type": event.activity_type,
+            "page_url": event.page_url,
+            "target": event.target,
+        }
+        await self.triggered(event.lead_id, event, fields, event.detail)
+
+    async def _enrol(
+        self,
+        conn: Any,
+        lead_id: UUID,
+        subject: str,
+        fields: Mapping[str, Any],
+        detail: Mapping[str, Any],
+        event: Any,
+        now: datetime,
+    ) -> None:
+        rows = []
+        for sequence in await self._book.matching(subject, fields):
+            first = first_step(sequence, now)
+            if first is None:
+                continue
+            position, due_at = first
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "lead_id": lead_id,
+                    "sequence_id": sequence.id,
+                    "next_position": position,
+                    "next_due_at": due_at,
+                    "context": enrolment_context(detail),
+                    "cause_event_id": event.event_id,
+                    "enrolled_at": now,
+                }
+            )
+        if rows and await repo.enrol(conn, rows):
+            _log.info("lead enrolled", lead_id=str(lead_id), sequences=len(rows))
+
+    async def consent_confirmed(self, event: ConsentConfirmed) -> None:
+        """Marketing mail is allowed: sequences held for it go on, and sequences that start
+        with the confirmation (a welcome series) begin."""
+        now = self._clock()
+        async with self._relay.transaction() as conn:
+            if await repo.record_lead_fact(
+                conn, event.lead_id, "consent_confirmed_at", event.occurred_at
+            ):
+                await repo.release_held_enrolments(conn, event.lead_id, now)
+                await self._enrol(conn, event.lead_id, event.subject, {}, {}, event, now)
+
+    async def stop(self, lead_id: UUID, fact: str, at: datetime, reason: str) -> None:
+        """The lead opted out, bounced, complained or replied: it leaves every sequence."""
+        async with self._relay.transaction() as conn:
+            if await repo.record_lead_fact(conn, lead_id, fact, at):
+                await repo.stop_enrolments(conn, lead_id, reason, self._clock())
+        _log.info("lead left its sequences", lead_id=str(lead_id), reason=reason)
+
+    async def pipeline_status(self, lead_id: UUID, status: str) -> None:
+        async with self._relay.transaction() as conn:
+            await repo.set_pipeline_status(conn, lead_id, status)
+            if status in ("won", "lost"):
+                await repo.stop_enrolments(conn, lead_id, status, self._clock())
+
+    async def stage_changed(self, event: LeadStageChanged) -> None:
+        """Keep the stage; alert sales once for each entry into an alerting stage."""
+        entered = STAGES.index(event.stage) > STAGES.index(event.previous_stage)
+        alert = entered and event.stage in self._settings.mailer_alert_stages
+        now = self._clock()
+        async with self._relay.transaction() as conn:
+            await repo.set_stage(conn, event.lead_id, event.stage, event.score)
+            if alert:
+                await repo.queue_notifications(
+                    conn,
+                    [
+                        {
+                            "id": uuid.uuid4(),
+                            "lead_id": event.lead_id,
+                            "stage": event.stage,
+                            "score": event.score,
+                            "channel": channel,
+                            "recipient": recipient,
+                            "entry_event_id": event.event_id,
+                            "created_at": now,
+                        }
+                        for channel, recipient in self._alerts.destinations()
+                    ],
+                )
+
+    async def erase(self, lead_id: UUID) -> None:
+        async with self._relay.transaction() as conn:
+            await repo.erase_lead(conn, lead_id)
+        _log.info("lead erased", lead_id=str(lead_id))

@@ -1,0 +1,154 @@
+"""Sequences as data: checked before they are saved (trigger, steps, every placeholder),
+and cached per process, reloaded within a second of a change by any replica."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from auftakt_common.commands import FieldError, MailSequence, MailStep, MailTrigger
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from . import repository as repo
+from .domain import TRIGGER_FIELDS, SequenceDefinition, StepDefinition, Trigger
+from .templates import check_template
+
+__all__ = ["SequenceBook", "definition_of", "sequence_errors", "to_command"]
+
+_CHECK_INTERVAL_SECONDS = 1.0
+
+
+def sequence_errors(sequence: MailSequence) -> list[FieldError]:
+    """Why this sequence cannot be saved, field by field (none: it can)."""
+    errors: list[FieldError] = []
+    fields = TRIGGER_FIELDS.get(sequence.trigger.event)
+    if fields is None:
+        known = ", ".join(sorted(TRIGGER_FIELDS))
+        errors.append(FieldError(field="trigger.event", message=f"unbekannt (möglich: {known})"))
+    else:
+        for name in sequence.trigger.filter:
+            if name not in fields:
+                allowed = ", ".join(fields) or "keine"
+                errors.append(
+                    FieldError(
+                        field=f"trigger.filter.{name}",
+                        message=f"kein Feld von {sequence.trigger.event} (möglich: {allowed})",
+                    )
+                )
+    previous = -1
+    for index, step in enumerate(sequence.steps):
+        if step.delay_hours < previous:
+            errors.append(
+                FieldError(
+                    field=f"steps.{index}.delay_hours",
+                    message="darf nicht kleiner sein als die Wartezeit des Schritts davor",
+                )
+            )
+        previous = step.delay_hours
+        if step.transactional and index > 0:
+            errors.append(
+                FieldError(
+                    field=f"steps.{index}.transactional",
+                    message="nur der erste Schritt darf ohne Werbe-Einwilligung gesendet werden",
+                )
+            )
+        for name, source, html in (
+            ("subject", step.subject, False),
+            ("body_html", step.body_html, True),
+            ("body_text", step.body_text, False),
+        ):
+            if (problem := check_template(source, html=html)) is not None:
+                errors.append(FieldError(field=f"steps.{index}.{name}", message=problem.message))
+    return errors
+
+
+def definition_of(sequence: MailSequence, existing_id: uuid.UUID | None) -> SequenceDefinition:
+    return SequenceDefinition(
+        id=existing_id or uuid.uuid4(),
+        key=sequence.key,
+        name=sequence.name,
+        trigger=Trigger(sequence.trigger.event, dict(sequence.trigger.filter)),
+        active=sequence.active,
+        steps=tuple(
+            StepDefinition(
+                position=index + 1,
+                delay_hours=step.delay_hours,
+                subject=step.subject,
+                body_html=step.body_html,
+                body_text=step.body_text,
+                transactional=step.transactional,
+                active=step.active,
+            )
+            for index, step in enumerate(sequence.steps)
+        ),
+    )
+
+
+def to_command(definition: SequenceDefinition) -> MailSequence:
+    return MailSequence(
+        key=definition.key,
+        name=definition.name,
+        trigger=MailTrigger(event=definition.trigger.event, filter=dict(definition.trigger.filter)),
+        active=definition.active,
+        version=definition.version,
+        steps=[
+            MailStep(
+                delay_hours=step.delay_hours,
+                subject=step.subject,
+                body_html=step.body_html,
+                body_text=step.body_text,
+                transactional=step.transactional,
+                active=step.active,
+            )
+            for step in definition.steps
+        ],
+    )
+
+
+class SequenceBook:
+    """The sequences, cached; `current()` reloads them when any replica saved a change."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._by_id: dict[uuid.UUID, SequenceDefinition] = {}
+        self._version: tuple[int, int] | None = None
+        self._checked_at = 0.0
+
+    async def current(
+        self, conn: AsyncConnection | None = None
+    ) -> Mapping[uuid.UUID, SequenceDefinition]:
+        if time.monotonic() - self._checked_at >= _CHECK_INTERVAL_SECONDS:
+            if conn is None:
+                async with self._engine.connect() as own:
+                    await self._refresh(own)
+            else:
+                await self._refresh(conn)
+        return self._by_id
+
+    async def _refresh(self, conn: AsyncConnection) -> None:
+        version = await repo.sequences_version(conn)
+        if version != self._version:
+            self._by_id = {sequence.id: sequence for sequence in await repo.list_sequences(conn)}
+            self._version = version
+        self._checked_at = time.monotonic()
+
+    def invalidate(self) -> None:
+        self._checked_at = 0.0
+
+    async def matching(self, subject: str, fields: Mapping[str, Any]) -> list[SequenceDefinition]:
+        """The active sequences this event enrols a lead in."""
+        sequences = await self.current()
+        return [
+            sequence
+            for sequence in sequences.values()
+            if sequence.active and sequence.trigger.matches(subject, fields)
+        ]
+
+    def cached(self, sequence_id: uuid.UUID) -> SequenceDefinition | None:
+        """As last loaded (the dispatcher loads before each round)."""
+        return self._by_id.get(sequence_id)
+
+    def by_key(self, key: str) -> SequenceDefinition | None:
+        return next((s for s in self._by_id.values() if s.key == key), None)
