@@ -9,6 +9,8 @@ import pytest
 from auftakt_common.testing import Servers
 from auftakt_mailer.app import MailerService, migrate
 from auftakt_mailer.settings import MailerSettings
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.scoring.helpers import MovableClock
 
@@ -63,6 +65,15 @@ def mailer_settings(
 async def mailer(
     mailer_settings: MailerSettings, clock: MovableClock
 ) -> AsyncIterator[MailerService]:
-    """Consuming events; sending only when the test runs a round (`deliver_due`)."""
+    """Consuming events; sending only when the test runs a round (`deliver_due`). Each test
+    starts with an empty queue: other tests' sequences would fall due as clocks move."""
+    await clear_queue(mailer_settings)
     async with MailerService(mailer_settings, clock=clock, dispatch=False) as service:
         yield service
+
+
+async def clear_queue(settings: MailerSettings) -> None:
+    engine = create_async_engine(settings.database_url)
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE mailer.sends, mailer.enrolments, mailer.notifications"))
+    await engine.dispose()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
+from auftakt_common.vault import Vault
 from auftakt_mailer.app import MailerService
+from auftakt_mailer.settings import MailerSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -60,3 +63,45 @@ async def sends(db: AsyncEngine, lead_id: str) -> list[dict[str, Any]]:
            WHERE lead_id = :lead_id ORDER BY created_at, position""",
         lead_id=uuid.UUID(lead_id),
     )
+
+
+async def known_leads(
+    db: AsyncEngine, settings: MailerSettings, count: int, *, due: datetime
+) -> list[tuple[uuid.UUID, str]]:
+    """Leads as the mailer knows them after `lead.created` (a data key in the vault, the
+    address sealed), each enrolled in the checklist sequence with step 1 due at `due`."""
+    vault = Vault(settings.master_key_map, settings.active_master_key_id, b"\0" * 32)
+    leads = []
+    async with db.begin() as conn:
+        for _ in range(count):
+            lead_id, address = uuid.uuid4(), unique_address("team")
+            data_key, wrapped = vault.new_data_key(lead_id)
+            await conn.execute(
+                text(
+                    "INSERT INTO vault.data_keys (lead_id, master_key_id, wrapped_key) "
+                    "VALUES (:id, :key_id, :wrapped)"
+                ),
+                {"id": lead_id, "key_id": wrapped.master_key_id, "wrapped": wrapped.wrapped},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO mailer.leads (lead_id, email_ct, first_name_ct, company_name) "
+                    "VALUES (:id, :email, :name, 'Team GmbH')"
+                ),
+                {
+                    "id": lead_id,
+                    "email": data_key.seal("email", address),
+                    "name": data_key.seal("first_name", "Team"),
+                },
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO mailer.enrolments (id, lead_id, sequence_id, state, "
+                    "next_position, next_due_at, enrolled_at) SELECT :enrolment, :id, s.id, "
+                    "'active', 1, :due, :due FROM mailer.sequences s WHERE s.key = "
+                    "'checklist_2025'"
+                ),
+                {"enrolment": uuid.uuid4(), "id": lead_id, "due": due},
+            )
+            leads.append((lead_id, address))
+    return leads

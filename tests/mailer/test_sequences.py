@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import httpx
 from auftakt_capture.settings import CaptureSettings
-from auftakt_common.events import ConsentConfirmed, LeadOptedOut
+from auftakt_common.events import ConsentConfirmed
 from auftakt_common.tokens import LeadTokens
 from auftakt_mailer.app import MailerService
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.scoring.helpers import MovableClock, publish
 
 from .fakes import SmtpSink
-from .helpers import deliver_due, enrolments, eventually, sends, unique_address
+from .helpers import deliver_due, enrolments, eventually, rows, sends, unique_address
 
 
 async def submit_checklist_form(
@@ -86,10 +87,9 @@ async def test_checklist_with_consent_gives_checklist_and_doi_at_once_and_step_t
     assert doi["Subject"] == "Bitte bestätigen Sie Ihre Anmeldung"
     assert "https://leads.musikfuerfirmen.de/v1/consent/confirm?token=" in text_of(doi)
 
-    await publish(nc, ConsentConfirmed(lead_id=UUID(lead_id)))
-    await eventually(
-        lambda: _consent_confirmed(db, lead_id), lambda confirmed: confirmed, timeout=10
-    )
+    confirmed = await client.get(path_of(_link(text_of(doi), "/v1/consent/confirm")))
+    assert confirmed.status_code == 200
+    await eventually(lambda: _consent_confirmed(db, lead_id), lambda confirmed: confirmed)
     clock.now += timedelta(hours=71)
     assert await deliver_due(mailer) == 0
     clock.now += timedelta(hours=1, minutes=1)
@@ -102,9 +102,16 @@ async def test_checklist_with_consent_gives_checklist_and_doi_at_once_and_step_t
     assert await deliver_due(mailer) == 0
 
 
-async def _consent_confirmed(db: AsyncEngine, lead_id: str) -> bool:
-    from .helpers import rows
+def _link(text: str, path: str) -> str:
+    return next(word for word in text.split() if path in word)
 
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+async def _consent_confirmed(db: AsyncEngine, lead_id: str) -> bool:
     found = await rows(
         db,
         "SELECT consent_confirmed_at FROM mailer.leads WHERE lead_id = :id",
@@ -171,7 +178,12 @@ async def test_unsubscribing_stops_everything(
     await deliver_due(mailer)
     await publish(nc, ConsentConfirmed(lead_id=UUID(lead_id)))
     await eventually(lambda: _consent_confirmed(db, lead_id), lambda confirmed: confirmed)
-    await publish(nc, LeadOptedOut(lead_id=UUID(lead_id), method="one_click"))
+    [checklist] = [m for m in smtp.to(address) if "Checkliste" in str(m["Subject"])]
+    one_click = await client.post(
+        path_of(str(checklist["List-Unsubscribe"]).strip("<>")),
+        data={"List-Unsubscribe": "One-Click"},
+    )
+    assert one_click.status_code == 200
     await eventually(lambda: enrolments(db, lead_id), lambda found: found[0]["state"] == "stopped")
     clock.now += timedelta(days=20)
     assert await deliver_due(mailer) == 0

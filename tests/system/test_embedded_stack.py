@@ -21,6 +21,7 @@ def start_stack(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[bytes
         "AUFTAKT_EMBEDDED_PG_PORT": str(ports["pg"]),
         "AUFTAKT_EMBEDDED_NATS_PORT": str(ports["nats"]),
         "AUFTAKT_CAPTURE_PORT": str(ports["http"]),
+        "AUFTAKT_MAILER_HTTP_PORT": str(ports["mail"]),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "auftakt_cli", "run", "--data-dir", str(data_dir)],
@@ -61,23 +62,33 @@ def scored_leads(pg_port: int) -> int:
 
 
 def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    ports = {"pg": free_port(), "nats": free_port(), "http": free_port()}
+    ports = {"pg": free_port(), "nats": free_port(), "http": free_port(), "mail": free_port()}
     base = f"http://127.0.0.1:{ports['http']}"
     email = "newcomer.test@example-firma.de"
 
     first = start_stack(tmp_path / "data", ports)
     try:
         wait_healthy(f"{base}/readyz", first)
-        response = httpx.post(f"{base}/v1/leads", data={"email": email, "first_name": "Nina"})
+        response = httpx.post(
+            f"{base}/v1/leads",
+            data={"email": email, "first_name": "Nina", "consent_marketing": "on"},
+        )
         assert response.status_code == 303
         # scoring runs too: it learns of the new lead from capture's event
         deadline = time.monotonic() + 30
         while scored_leads(ports["pg"]) == 0:
             assert time.monotonic() < deadline, "scoring never saw the lead"
             time.sleep(0.2)
+        # and the mailer asks for consent; a person reads the mail in the browser
+        mails = f"http://127.0.0.1:{ports['mail']}/dev/mail"
+        while "Bitte bestätigen Sie Ihre Anmeldung" not in httpx.get(mails, timeout=2).text:
+            assert time.monotonic() < deadline, "the confirmation mail never arrived"
+            time.sleep(0.2)
+        assert len(list((tmp_path / "data" / "mail").glob("*.eml"))) == 1
     finally:
         output = stop(first)
-    assert "capture" in output and "scoring started" in output and "stopped" in output
+    assert "capture" in output and "scoring started" in output and "mailer started" in output
+    assert "stopped" in output
 
     second = start_stack(tmp_path / "data", ports)
     try:

@@ -54,9 +54,12 @@ def run(
         signal.signal(signal.SIGINT, stack.request_stop)
         signal.signal(signal.SIGTERM, stack.request_stop)
         port = env.get("AUFTAKT_CAPTURE_PORT", "8000")
+        mail_port = env.get("AUFTAKT_MAILER_HTTP_PORT", "8030")
         typer.echo(
             f"\nAuftakt is running. capture: http://127.0.0.1:{port}  "
-            f"(API docs: http://127.0.0.1:{port}/docs). Ctrl-C stops everything.\n"
+            f"(API docs: http://127.0.0.1:{port}/docs)\n"
+            f"Mails sent (development): http://127.0.0.1:{mail_port}/dev/mail  "
+            "Ctrl-C stops everything.\n"
         )
         code = stack.wait()
     except KeyboardInterrupt:

@@ -22,7 +22,11 @@ __all__ = ["SERVICES", "Stack", "service_env"]
 
 # service name → its package; run as `python -m <package> serve|migrate`. Services are
 # started as processes, never imported: the CLI knows only their names.
-SERVICES: dict[str, str] = {"capture": "auftakt_capture", "scoring": "auftakt_scoring"}
+SERVICES: dict[str, str] = {
+    "capture": "auftakt_capture",
+    "scoring": "auftakt_scoring",
+    "mailer": "auftakt_mailer",
+}
 _COLOURS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[31m"]
 _RESET = "\033[0m"
 
@@ -39,6 +43,12 @@ def service_env(data_dir: Path) -> dict[str, str]:
     for name, value in load_or_create_secrets(data_dir / "secrets.env").items():
         env.setdefault(name, value)
     env.setdefault("AUFTAKT_ENV", "development")
+    # development mail goes to files a person can read (listed at the mailer's /dev/mail)
+    env.setdefault("AUFTAKT_MAILER_FILES_DIR", str(data_dir / "mail"))
+    # the links in mails (confirm, unsubscribe) point at the local capture
+    env.setdefault(
+        "AUFTAKT_PUBLIC_URL", f"http://127.0.0.1:{env.get('AUFTAKT_CAPTURE_PORT', '8000')}"
+    )
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .domain import PLACEHOLDERS
@@ -38,6 +38,9 @@ def check_template(source: str, *, html: bool = False) -> TemplateProblem | None
         parsed = environment.parse(source)
     except TemplateSyntaxError as exc:
         return TemplateProblem(f"Syntaxfehler in Zeile {exc.lineno}: {exc.message}")
+    if next(parsed.find_all((nodes.Getattr, nodes.Getitem, nodes.Call)), None) is not None:
+        # placeholders are plain values: `.`, `[]` and calls only serve to probe the sandbox
+        return TemplateProblem("Platzhalter dürfen nur Namen sein, z. B. {{ first_name }}")
     unknown = sorted(meta.find_undeclared_variables(parsed) - PLACEHOLDERS.keys())
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)

@@ -1,0 +1,193 @@
+"""Delivery guarantees: each step once across processes and crashes, retries after
+temporary failures, bounces suppress, provider webhooks are verified."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from auftakt_mailer.app import MailerService, create_app
+from auftakt_mailer.messages import OutgoingMail
+from auftakt_mailer.settings import MailerSettings
+from auftakt_mailer.transports import ResendTransport, SmtpTransport, Transport
+from sqlalchemy.ext.asyncio import AsyncEngine
+from standardwebhooks.webhooks import Webhook
+
+from tests.events import for_lead, stream_messages
+from tests.scoring.helpers import MovableClock
+
+from .fakes import Providers, SmtpSink
+from .helpers import deliver_due, enrolments, eventually, known_leads, rows, sends
+
+
+async def test_two_mailer_processes_send_each_step_exactly_once(
+    mailer_settings: MailerSettings, mailer: MailerService, smtp: SmtpSink, db: AsyncEngine
+) -> None:
+    now = datetime.now(UTC)
+    leads = await known_leads(db, mailer_settings, 300, due=now - timedelta(seconds=1))
+    settings = mailer_settings.model_copy(update={"mailer_batch_size": 40})
+    async with (
+        MailerService(settings, dispatch=False) as first,
+        MailerService(settings, dispatch=False) as second,
+    ):
+        sent = await asyncio.gather(deliver_due(first), deliver_due(second))
+    assert sum(sent) == 300 and all(sent)  # both took a share
+    addresses = {address for _, address in leads}
+    received = Counter(r.recipients[0] for r in smtp.received if r.recipients[0] in addresses)
+    assert set(received) == addresses and set(received.values()) == {1}
+
+
+class ProcessDied(BaseException):
+    """Stands for the process being killed: nothing after it runs, no cleanup."""
+
+
+class DiesAfterHandingOver:
+    """The real transport, then the process dies before the send is recorded."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self.idempotent = transport.idempotent
+
+    async def send(self, mail: OutgoingMail) -> str:
+        await self._transport.send(mail)
+        raise ProcessDied
+
+    async def close(self) -> None:
+        await self._transport.close()
+
+
+async def _crash_once(settings: MailerSettings, transport: Transport, clock: MovableClock) -> None:
+    async with MailerService(
+        settings, clock=clock, transport=DiesAfterHandingOver(transport), dispatch=False
+    ) as doomed:
+        try:
+            await doomed.dispatcher.run_round()
+        except ProcessDied:
+            pass
+        else:
+            raise AssertionError("the round should have died")
+
+
+async def test_a_crash_between_smtp_send_and_record_does_not_send_twice(
+    mailer_settings: MailerSettings,
+    mailer: MailerService,
+    smtp: SmtpSink,
+    clock: MovableClock,
+    db: AsyncEngine,
+) -> None:
+    [(lead_id, address)] = await known_leads(db, mailer_settings, 1, due=clock.now)
+    await _crash_once(mailer_settings, SmtpTransport(mailer_settings), clock)
+    assert len(smtp.to(address)) == 1
+    assert [s["status"] for s in await sends(db, str(lead_id))] == ["sending"]
+
+    clock.now += timedelta(seconds=mailer_settings.mailer_send_lease_seconds + 1)
+    assert await deliver_due(mailer) == 0
+    assert len(smtp.to(address)) == 1  # SMTP cannot tell: at most once, never twice
+    assert [s["status"] for s in await sends(db, str(lead_id))] == ["unknown"]
+
+
+async def test_a_crash_after_resend_took_the_mail_resends_with_the_same_idempotency_key(
+    mailer_settings: MailerSettings, providers: Providers, clock: MovableClock, db: AsyncEngine
+) -> None:
+    settings = mailer_settings.model_copy(update={"mailer_transport": "resend"})
+    [(lead_id, address)] = await known_leads(db, settings, 1, due=clock.now)
+    await _crash_once(settings, ResendTransport(settings), clock)
+    clock.now += timedelta(seconds=settings.mailer_send_lease_seconds + 1)
+    async with MailerService(settings, clock=clock, dispatch=False) as recovered:
+        await deliver_due(recovered)
+    delivered = [d for d in providers.resend_deliveries if d["to"] == [address]]
+    assert len(delivered) == 1  # the resend was recognised by its key
+    assert delivered[0]["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert [(s["status"], s["attempts"]) for s in await sends(db, str(lead_id))] == [("sent", 2)]
+
+
+async def test_a_temporary_smtp_failure_is_retried_with_back_off_and_sent_once(
+    mailer_settings: MailerSettings,
+    mailer: MailerService,
+    smtp: SmtpSink,
+    clock: MovableClock,
+    db: AsyncEngine,
+) -> None:
+    [(lead_id, address)] = await known_leads(db, mailer_settings, 1, due=clock.now)
+    smtp.busy[address] = 1
+    assert await deliver_due(mailer) == 0
+    assert [s["status"] for s in await sends(db, str(lead_id))] == ["retry"]
+    clock.now += timedelta(seconds=31)
+    assert await deliver_due(mailer) == 1
+    assert len(smtp.to(address)) == 1
+    assert [(s["status"], s["attempts"]) for s in await sends(db, str(lead_id))] == [("sent", 2)]
+
+
+async def test_an_address_refused_for_good_is_a_bounce_that_ends_the_sequences(
+    mailer_settings: MailerSettings,
+    mailer: MailerService,
+    smtp: SmtpSink,
+    clock: MovableClock,
+    db: AsyncEngine,
+    nc,
+) -> None:
+    [(lead_id, address)] = await known_leads(db, mailer_settings, 1, due=clock.now)
+    smtp.refused.add(address)
+    await deliver_due(mailer)
+    [(subject, event, _)] = await stream_messages(nc, for_lead(str(lead_id)), expect=1)
+    assert (subject, event["permanent"]) == ("email.bounced", True)
+    await eventually(
+        lambda: enrolments(db, str(lead_id)), lambda found: found[0]["state"] == "stopped"
+    )
+    [enrolment] = await enrolments(db, str(lead_id))
+    assert enrolment["stop_reason"] == "bounced"
+
+
+def _signed(settings: MailerSettings, payload: dict[str, object]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(payload).encode()
+    secret = settings.mailer_resend_webhook_secret
+    assert secret is not None
+    message_id, stamp = f"msg_{uuid.uuid4().hex}", datetime.now(UTC)
+    signature = Webhook(secret.get_secret_value()).sign(message_id, stamp, body.decode())
+    return body, {
+        "svix-id": message_id,
+        "svix-timestamp": str(int(stamp.timestamp())),
+        "svix-signature": signature,
+        "content-type": "application/json",
+    }
+
+
+async def test_a_verified_resend_bounce_webhook_suppresses_the_lead(
+    mailer_settings: MailerSettings,
+    mailer: MailerService,
+    smtp: SmtpSink,
+    clock: MovableClock,
+    db: AsyncEngine,
+) -> None:
+    [(lead_id, address)] = await known_leads(db, mailer_settings, 1, due=clock.now)
+    await deliver_due(mailer)
+    [send] = await rows(db, "SELECT id FROM mailer.sends WHERE lead_id = :id", id=lead_id)
+    payload = {
+        "type": "email.bounced",
+        "created_at": "2026-11-25T10:00:00Z",
+        "data": {
+            "email_id": "re_123",
+            "tags": {"send_id": str(send["id"])},
+            "bounce": {"type": "Permanent", "subType": "General", "message": "No such user"},
+        },
+    }
+    body, headers = _signed(mailer_settings, payload)
+    app = create_app(mailer_settings, service=mailer)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mailer.test") as http:
+        forged = await http.post(
+            "/v1/webhooks/resend", content=body, headers={**headers, "svix-signature": "v1,AAAA"}
+        )
+        assert forged.status_code == 401
+        accepted = await http.post("/v1/webhooks/resend", content=body, headers=headers)
+        assert accepted.status_code == 204
+    await eventually(
+        lambda: enrolments(db, str(lead_id)), lambda found: found[0]["stop_reason"] == "bounced"
+    )
+    clock.now += timedelta(days=20)
+    assert await deliver_due(mailer) == 0
+    assert len(smtp.to(address)) == 1

@@ -1,0 +1,167 @@
+"""The mailer's pure rules: schedule, consent verdicts, personalisation, template checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from auftakt_mailer.domain import (
+    LeadFacts,
+    SequenceDefinition,
+    StepDefinition,
+    Trigger,
+    enrolment_context,
+    next_step,
+    personalisation,
+    verdict_for,
+)
+from auftakt_mailer.templates import check_template, render
+from jinja2.exceptions import SecurityError
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+WAIT = timedelta(days=7)
+
+
+def _sequence(*delays: int) -> SequenceDefinition:
+    steps = tuple(
+        StepDefinition(position=i + 1, delay_hours=d, subject="s", body_html="h", body_text="t")
+        for i, d in enumerate(delays)
+    )
+    return SequenceDefinition(uuid.uuid4(), "k", "n", Trigger("lead.created"), True, steps)
+
+
+def test_the_next_step_is_due_the_difference_of_the_delays_after_this_one_was_due() -> None:
+    sequence = _sequence(0, 72, 168, 336)
+    assert next_step(sequence, -1, NOW) == (1, NOW)
+    assert next_step(sequence, 1, NOW) == (2, NOW + timedelta(hours=72))
+    held_until = NOW + timedelta(hours=100)  # step 2 waited for consent: step 3 moves along
+    assert next_step(sequence, 2, held_until) == (3, held_until + timedelta(hours=96))
+    assert next_step(sequence, 4, NOW) is None
+
+
+def test_transactional_mail_needs_only_a_deliverable_address() -> None:
+    lead = LeadFacts(known=True)
+    assert (
+        verdict_for(lead, marketing=False, now=NOW, consent_wait=WAIT, enrolled_at=NOW).action
+        == "send"
+    )
+
+
+def test_marketing_mail_waits_for_a_requested_confirmation_and_then_gives_up() -> None:
+    lead = LeadFacts(known=True, consent_requested_at=NOW)
+    held = verdict_for(
+        lead, marketing=True, now=NOW + timedelta(days=3), consent_wait=WAIT, enrolled_at=NOW
+    )
+    assert (held.action, held.reason) == ("hold", "awaiting_consent")
+    late = verdict_for(
+        lead, marketing=True, now=NOW + timedelta(days=8), consent_wait=WAIT, enrolled_at=NOW
+    )
+    assert (late.action, late.reason) == ("stop", "no_consent")
+
+
+def test_an_opt_out_after_confirmation_ends_marketing_and_a_new_confirmation_allows_it() -> None:
+    opted_out = LeadFacts(
+        known=True, consent_confirmed_at=NOW, opted_out_at=NOW + timedelta(hours=1)
+    )
+    assert (
+        verdict_for(opted_out, marketing=True, now=NOW, consent_wait=WAIT, enrolled_at=NOW).reason
+        == "opted_out"
+    )
+    again = LeadFacts(
+        known=True,
+        consent_confirmed_at=NOW + timedelta(days=2),
+        opted_out_at=NOW + timedelta(hours=1),
+    )
+    assert again.marketing_allowed
+
+
+def test_won_lost_bounced_complained_or_replied_leads_leave_every_sequence() -> None:
+    for facts, reason in [
+        (LeadFacts(known=True, status="won"), "won"),
+        (LeadFacts(known=True, status="lost"), "lost"),
+        (LeadFacts(known=True, bounced_at=NOW), "bounced"),
+        (LeadFacts(known=True, complained_at=NOW), "complained"),
+        (LeadFacts(known=True, replied_at=NOW), "replied"),
+    ]:
+        verdict = verdict_for(facts, marketing=False, now=NOW, consent_wait=WAIT, enrolled_at=NOW)
+        assert (verdict.action, verdict.reason) == ("stop", reason)
+
+
+def test_a_lead_not_yet_known_is_waited_for_a_day() -> None:
+    assert (
+        verdict_for(None, marketing=False, now=NOW, consent_wait=WAIT, enrolled_at=NOW).action
+        == "wait_for_lead"
+    )
+    later = NOW + timedelta(days=2)
+    assert (
+        verdict_for(None, marketing=False, now=later, consent_wait=WAIT, enrolled_at=NOW).reason
+        == "lead_unknown"
+    )
+
+
+def test_placeholders_have_german_fallbacks_and_every_occurrence_is_replaced() -> None:
+    empty = personalisation(
+        first_name=None,
+        company=None,
+        guest_count=None,
+        budget_max=None,
+        event_date=None,
+        event_type=None,
+        context={},
+        slots_left={},
+    )
+    assert empty["first_name"] == "zusammen" and empty["month"] == "Dezember"
+    assert empty["slots_left"] == "wenige" and empty["company"] == "euer Team"
+    filled = personalisation(
+        first_name="Anna",
+        company="Tech Solutions GmbH",
+        guest_count=120,
+        budget_max=4500,
+        event_date=dt.date(2027, 6, 12),
+        event_type="sommerfest",
+        context={"guests": 250, "budget": 12500},
+        slots_left={dt.date(2027, 6, 1): 3},
+    )
+    assert filled["guests"] == "250" and filled["budget"] == "12.500"  # the calculator's
+    assert (filled["month"], filled["slots_left"], filled["event_type"]) == (
+        "Juni",
+        "3",
+        "Sommerfest",
+    )
+    text = render("{{ first_name }}", "<p>{{ company }}</p>", "{{ month }} {{ month }}", filled)
+    assert text.text == "Juni Juni"
+
+
+def test_html_bodies_escape_what_they_insert() -> None:
+    values = personalisation(
+        first_name="<script>",
+        company=None,
+        guest_count=None,
+        budget_max=None,
+        event_date=None,
+        event_type=None,
+        context={},
+        slots_left={},
+    )
+    rendered = render("Hallo {{ first_name }}", "<p>{{ first_name }}</p>", "x", values)
+    assert rendered.html == "<p>&lt;script&gt;</p>" and rendered.subject == "Hallo <script>"
+
+
+def test_templates_cannot_reach_python_internals_or_use_unknown_placeholders() -> None:
+    assert check_template("{{ first_name.__class__ }}") is not None
+    assert check_template("{{ first_name['x'] }}") is not None
+    problem = check_template("Hallo {{ vorname }}")
+    assert problem is not None and "{{ vorname }}" in problem.message
+    assert check_template("{% for x in %}") is not None
+    with pytest.raises(SecurityError):  # and the sandbox refuses it even if stored
+        render("{{ first_name.__class__.__mro__ }}", "x", "x", {"first_name": "a"})
+
+
+def test_only_whole_numbers_from_the_triggering_event_personalise() -> None:
+    assert enrolment_context({"guests": 120, "price_max": 8900.5, "email": "a@b.de"}) == {
+        "guests": 120,
+        "budget": 8900,
+    }
+    assert enrolment_context({"guests": True, "budget": "viel"}) == {}
