@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ from types import TracebackType
 
 import structlog
 from auftakt_common.catalogue import declare_published
-from auftakt_common.consumers import Settler, update_consumers
+from auftakt_common.consumers import Settler
 from auftakt_common.db import create_engine
 from auftakt_common.events import (
     EmailBounced,
@@ -24,19 +23,17 @@ from auftakt_common.events import (
     utc_now,
 )
 from auftakt_common.http import RequestContextMiddleware
-from auftakt_common.messaging import connect_nats
 from auftakt_common.migrations import migrate_vault, run_migrations
 from auftakt_common.outbox import OutboxRelay
-from auftakt_common.streams import ensure_streams
+from auftakt_common.service_runtime import create_broker, start_broker, stop_broker
 from auftakt_common.tokens import MailLinks
 from auftakt_common.vault import Vault
 from auftakt_common.vault_store import KeyStore
 from fastapi import FastAPI
-from faststream.nats import NatsBroker
-from tenacity import AsyncRetrying, wait_exponential_jitter
 
 from .alerts import AlertSender
 from .dispatcher import Dispatcher
+from .handlers import MAX_IN_FLIGHT as _MAX_IN_FLIGHT
 from .handlers import SERVICE, register_handlers
 from .http import router
 from .messages import LinkMaker
@@ -102,16 +99,7 @@ class MailerService:
             settings=settings,
             clock=clock,
         )
-        self.broker = NatsBroker(
-            [server.strip() for server in settings.nats_url.split(",")],
-            name=SERVICE,
-            connect_timeout=2,
-            reconnect_time_wait=1,
-            max_reconnect_attempts=-1,
-            graceful_timeout=10,
-            log_level=logging.DEBUG,
-            apply_types=False,
-        )
+        self.broker = create_broker(settings, SERVICE)
         self.settler = Settler(self.broker, service=SERVICE, max_deliver=8)
         self.broker.add_middleware(self.settler.middleware)
         reactions = Reactions(self.relay, self.book, self.alerts, settings, clock)
@@ -125,34 +113,13 @@ class MailerService:
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(), name="mailer-outbox-relay"))
-        async for attempt in AsyncRetrying(
-            wait=wait_exponential_jitter(multiplier=0.2, max=5),
-            before_sleep=lambda state: _log.warning(
-                "nats not ready, retrying", attempt=state.attempt_number
-            ),
-        ):
-            with attempt:
-                await self._declare_streams()
-                await self.broker.start()
+        await start_broker(self.broker, self.settings, SERVICE, max_in_flight=_MAX_IN_FLIGHT)
         if self._dispatch_enabled:
             self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="mailer-dispatch"))
         _log.info("mailer started", transport=self.settings.mailer_transport)
 
-    async def _declare_streams(self) -> None:
-        nc = await connect_nats(self.settings.nats_url, name=f"{SERVICE}-setup")
-        try:
-            await ensure_streams(nc.jetstream(), self.settings.stream_replicas)
-            await update_consumers(nc.jetstream(), SERVICE, max_in_flight=256)
-        finally:
-            await nc.close()
-
     async def stop(self) -> None:
-        for subscriber in self.broker.subscribers:
-            with contextlib.suppress(Exception):
-                await subscriber.stop()
-        await self.settler.settled(timeout=5)
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
+        await stop_broker(self.broker, self.settler)
         for task in self._tasks:
             task.cancel()
         if self._tasks:

@@ -39,9 +39,11 @@ from .reactions import Reactions
 from .sequences import SequenceBook, definition_of, sequence_errors, to_command
 from .settings import MailerSettings
 
-__all__ = ["SERVICE", "register_handlers"]
+__all__ = ["MAX_IN_FLIGHT", "SERVICE", "register_handlers"]
 
 SERVICE = "mailer"
+# each reaction is its own transaction: a modest window of unacknowledged messages
+MAX_IN_FLIGHT = 256
 _Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[Any]])
 
 
@@ -54,7 +56,7 @@ def register_handlers(
     wake_dispatcher: Callable[[], None],
 ) -> None:
     def subscriber(event: type[Event]) -> Callable[[_Handler], _Handler]:  # noqa: UP047
-        return event_subscriber(broker, event, service=SERVICE, max_in_flight=256)
+        return event_subscriber(broker, event, service=SERVICE, max_in_flight=MAX_IN_FLIGHT)
 
     @subscriber(LeadCreated)
     async def on_lead_created(event: LeadCreated) -> None:

@@ -4,8 +4,6 @@ the decay job. `ScoringService` runs them all; `__main__` runs it until a signal
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,15 +11,12 @@ from types import TracebackType
 
 import structlog
 from auftakt_common.catalogue import declare_published
-from auftakt_common.consumers import Settler, update_consumers
+from auftakt_common.consumers import Settler
 from auftakt_common.db import create_engine
 from auftakt_common.events import LeadScored, LeadStageChanged, utc_now
-from auftakt_common.messaging import connect_nats
 from auftakt_common.migrations import run_migrations
 from auftakt_common.outbox import OutboxRelay
-from auftakt_common.streams import ensure_streams
-from faststream.nats import NatsBroker
-from tenacity import AsyncRetrying, wait_exponential_jitter
+from auftakt_common.service_runtime import create_broker, start_broker, stop_broker
 
 from .handlers import SERVICE, register_handlers
 from .models import SCHEMA, outbox
@@ -65,17 +60,7 @@ class ScoringService:
             retention=timedelta(days=settings.outbox_retention_days),
         )
         self.scorer = Scorer(self.relay, max_batch=settings.scoring_max_batch)
-        self.broker = NatsBroker(
-            [server.strip() for server in settings.nats_url.split(",")],
-            name=SERVICE,
-            connect_timeout=2,
-            reconnect_time_wait=1,
-            max_reconnect_attempts=-1,
-            graceful_timeout=10,
-            log_level=logging.DEBUG,  # one line per message is too many at INFO
-            # handlers get their decoded event or raw command: no injection per message
-            apply_types=False,
-        )
+        self.broker = create_broker(settings, SERVICE)
         self.settler = Settler(
             self.broker, service=SERVICE, max_deliver=settings.scoring_max_deliver
         )
@@ -100,44 +85,18 @@ class ScoringService:
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(), name="scoring-outbox-relay"))
-        async for attempt in AsyncRetrying(
-            wait=wait_exponential_jitter(multiplier=0.2, max=5),
-            before_sleep=lambda state: _log.warning(
-                "nats not ready, retrying", attempt=state.attempt_number
-            ),
-        ):
-            with attempt:
-                await self._declare_streams()
-                # replicas starting together race to create each durable consumer; the
-                # loser binds to the winner's on the next attempt
-                await self.broker.start()
+        await start_broker(
+            self.broker,
+            self.settings,
+            SERVICE,
+            max_in_flight=self.settings.scoring_max_in_flight,
+        )
         if self._decay_enabled:
             self._tasks.append(asyncio.create_task(self._decay_forever(), name="scoring-decay"))
         _log.info("scoring started")
 
-    async def _declare_streams(self) -> None:
-        """The streams the consumers bind to, declared before they bind; consumers made
-        with other settings (an older version, another AUFTAKT_SCORING_MAX_IN_FLIGHT) are
-        brought up to date."""
-        nc = await connect_nats(self.settings.nats_url, name=f"{SERVICE}-setup")
-        try:
-            await ensure_streams(nc.jetstream(), self.settings.stream_replicas)
-            await update_consumers(
-                nc.jetstream(), SERVICE, max_in_flight=self.settings.scoring_max_in_flight
-            )
-        finally:
-            await nc.close()
-
     async def stop(self) -> None:
-        # no new messages; what was received is committed and acknowledged while the
-        # connection is still open; then the broker closes it
-        for subscriber in self.broker.subscribers:
-            with contextlib.suppress(Exception):
-                await subscriber.stop()
-        await self.scorer.drain(timeout=10)
-        await self.settler.settled(timeout=5)
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
+        await stop_broker(self.broker, self.settler, drain=lambda: self.scorer.drain(timeout=10))
         for task in self._tasks:
             task.cancel()
         if self._tasks:
