@@ -76,7 +76,8 @@ async def test_no_plaintext_personal_data_in_tables_events_or_logs(
                 "page_url": "https://www.musikfuerfirmen.de/preise",
             },
         )
-        events = await stream_messages(nc, for_lead(lead_id), expect=3)
+        # lead.created, consent.requested, lead.updated, activity.recorded
+        events = await stream_messages(nc, for_lead(lead_id), expect=4)
     finally:
         configure_logging(service="capture", fmt="console")
 

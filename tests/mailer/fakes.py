@@ -91,7 +91,7 @@ class Providers:
 
     port: int = field(default_factory=free_port)
     resend_deliveries: list[dict[str, Any]] = field(default_factory=list)
-    resend_keys: dict[str, str] = field(default_factory=dict)
+    resend_keys: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     slack: list[dict[str, Any]] = field(default_factory=list)
     whatsapp: list[dict[str, Any]] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
@@ -110,11 +110,18 @@ class Providers:
         if self._failing("/emails"):
             return JSONResponse({"message": "unavailable"}, status_code=503)
         key = request.headers.get("idempotency-key", "")
-        if key in self.resend_keys:
-            return JSONResponse({"id": self.resend_keys[key]})
+        raw = await request.body()
+        if key in self.resend_keys:  # as Resend: the same key must repeat the same request
+            email_id, first = self.resend_keys[key]
+            if raw != first:
+                return JSONResponse(
+                    {"name": "invalid_idempotent_request", "message": "body differs"},
+                    status_code=409,
+                )
+            return JSONResponse({"id": email_id})
         body = await request.json()
         email_id = str(uuid.uuid4())
-        self.resend_keys[key] = email_id
+        self.resend_keys[key] = (email_id, raw)
         self.resend_deliveries.append(
             body | {"id": email_id, "authorization": request.headers.get("authorization")}
         )

@@ -66,10 +66,15 @@ async def sends(db: AsyncEngine, lead_id: str) -> list[dict[str, Any]]:
 
 
 async def known_leads(
-    db: AsyncEngine, settings: MailerSettings, count: int, *, due: datetime
+    db: AsyncEngine,
+    settings: MailerSettings,
+    count: int,
+    *,
+    due: datetime,
+    sequence: str = "checklist_2025",
 ) -> list[tuple[uuid.UUID, str]]:
     """Leads as the mailer knows them after `lead.created` (a data key in the vault, the
-    address sealed), each enrolled in the checklist sequence with step 1 due at `due`."""
+    address sealed), each enrolled in `sequence` with step 1 due at `due`."""
     vault = Vault(settings.master_key_map, settings.active_master_key_id, b"\0" * 32)
     leads = []
     async with db.begin() as conn:
@@ -98,10 +103,9 @@ async def known_leads(
                 text(
                     "INSERT INTO mailer.enrolments (id, lead_id, sequence_id, state, "
                     "next_position, next_due_at, enrolled_at) SELECT :enrolment, :id, s.id, "
-                    "'active', 1, :due, :due FROM mailer.sequences s WHERE s.key = "
-                    "'checklist_2025'"
+                    "'active', 1, :due, :due FROM mailer.sequences s WHERE s.key = :key"
                 ),
-                {"enrolment": uuid.uuid4(), "id": lead_id, "due": due},
+                {"enrolment": uuid.uuid4(), "id": lead_id, "due": due, "key": sequence},
             )
             leads.append((lead_id, address))
     return leads

@@ -14,6 +14,7 @@ from auftakt_mailer.app import MailerService, create_app
 from auftakt_mailer.messages import OutgoingMail
 from auftakt_mailer.settings import MailerSettings
 from auftakt_mailer.transports import ResendTransport, SmtpTransport, Transport
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks.webhooks import Webhook
 
@@ -191,3 +192,39 @@ async def test_a_verified_resend_bounce_webhook_suppresses_the_lead(
     clock.now += timedelta(days=20)
     assert await deliver_due(mailer) == 0
     assert len(smtp.to(address)) == 1
+
+
+async def test_a_step_that_cannot_render_fails_alone_and_the_other_mails_go_out(
+    mailer_settings: MailerSettings,
+    mailer: MailerService,
+    smtp: SmtpSink,
+    clock: MovableClock,
+    db: AsyncEngine,
+) -> None:
+    [(_, fine)] = await known_leads(db, mailer_settings, 1, due=clock.now)
+    [(broken_lead, broken)] = await known_leads(
+        db, mailer_settings, 1, due=clock.now, sequence="budget_calculator"
+    )
+    # stored around the editor's checks (an old row, a hand edit): it must not take the
+    # round down with it
+    change = """UPDATE mailer.steps SET subject = :subject FROM mailer.sequences s
+                WHERE s.id = sequence_id AND s.key = 'budget_calculator' AND position = 1"""
+    bump = "UPDATE mailer.sequences SET version = version + 1 WHERE key = 'budget_calculator'"
+    [original] = await rows(
+        db,
+        """SELECT subject FROM mailer.steps JOIN mailer.sequences s ON s.id = sequence_id
+           WHERE s.key = 'budget_calculator' AND position = 1""",
+    )
+    async with db.begin() as conn:
+        await conn.execute(text(change), {"subject": "{{ guests + 1 }}"})
+        await conn.execute(text(bump))
+    try:
+        mailer.book.invalidate()
+        assert await deliver_due(mailer) == 1
+    finally:
+        async with db.begin() as conn:
+            await conn.execute(text(change), {"subject": original["subject"]})
+            await conn.execute(text(bump))
+        mailer.book.invalidate()
+    assert len(smtp.to(fine)) == 1 and smtp.to(broken) == []
+    assert [s["status"] for s in await sends(db, str(broken_lead))] == ["failed"]

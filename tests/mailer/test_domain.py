@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from auftakt_mailer.alerts import alert_text
 from auftakt_mailer.domain import (
     LeadFacts,
     SequenceDefinition,
@@ -78,15 +79,35 @@ def test_an_opt_out_after_confirmation_ends_marketing_and_a_new_confirmation_all
 
 
 def test_won_lost_bounced_complained_or_replied_leads_leave_every_sequence() -> None:
+    confirmed = {"known": True, "consent_confirmed_at": NOW}
     for facts, reason in [
-        (LeadFacts(known=True, status="won"), "won"),
-        (LeadFacts(known=True, status="lost"), "lost"),
-        (LeadFacts(known=True, bounced_at=NOW), "bounced"),
-        (LeadFacts(known=True, complained_at=NOW), "complained"),
-        (LeadFacts(known=True, replied_at=NOW), "replied"),
+        (LeadFacts(**confirmed, status="won"), "won"),
+        (LeadFacts(**confirmed, status="lost"), "lost"),
+        (LeadFacts(**confirmed, bounced_at=NOW), "bounced"),
+        (LeadFacts(**confirmed, complained_at=NOW), "complained"),
+        (LeadFacts(**confirmed, replied_at=NOW), "replied"),
     ]:
-        verdict = verdict_for(facts, marketing=False, now=NOW, consent_wait=WAIT, enrolled_at=NOW)
+        verdict = verdict_for(facts, marketing=True, now=NOW, consent_wait=WAIT, enrolled_at=NOW)
         assert (verdict.action, verdict.reason) == ("stop", reason)
+
+
+def test_content_a_lead_asks_for_still_goes_unless_the_address_is_undeliverable() -> None:
+    def transactional(facts: LeadFacts) -> str:
+        return verdict_for(
+            facts, marketing=False, now=NOW, consent_wait=WAIT, enrolled_at=NOW
+        ).action
+
+    assert transactional(LeadFacts(known=True, status="lost")) == "send"
+    assert transactional(LeadFacts(known=True, replied_at=NOW)) == "send"
+    assert transactional(LeadFacts(known=True, bounced_at=NOW)) == "stop"
+    assert transactional(LeadFacts(known=True, complained_at=NOW)) == "stop"
+
+
+def test_a_new_request_after_an_opt_out_waits_for_its_confirmation() -> None:
+    lead = LeadFacts(known=True, opted_out_at=NOW, consent_requested_at=NOW + timedelta(days=30))
+    later = NOW + timedelta(days=31)
+    verdict = verdict_for(lead, marketing=True, now=later, consent_wait=WAIT, enrolled_at=NOW)
+    assert verdict.action == "hold"
 
 
 def test_a_lead_not_yet_known_is_waited_for_a_day() -> None:
@@ -151,6 +172,8 @@ def test_html_bodies_escape_what_they_insert() -> None:
 
 def test_templates_cannot_reach_python_internals_or_use_unknown_placeholders() -> None:
     assert check_template("{{ first_name.__class__ }}") is not None
+    assert check_template("{{ guests + 1 }}") is not None  # would fail when sending
+    assert check_template("{% include 'x' %}") is not None
     assert check_template("{{ first_name['x'] }}") is not None
     problem = check_template("Hallo {{ vorname }}")
     assert problem is not None and "{{ vorname }}" in problem.message
@@ -165,3 +188,20 @@ def test_only_whole_numbers_from_the_triggering_event_personalise() -> None:
         "budget": 8900,
     }
     assert enrolment_context({"guests": True, "budget": "viel"}) == {}
+
+
+def test_alerts_make_form_text_inert_for_slack_and_whatsapp() -> None:
+    text = alert_text(
+        {
+            "lead_id": "x",
+            "stage": "burning",
+            "score": 90,
+            "company_name": "<!channel> <https://evil.example|Rechnung>\nZeile",
+            "event_type": "weihnachtsfeier",
+            "event_date": dt.date(2027, 12, 10),
+        },
+        "https://crm.example/admin/leads/x",
+    )
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+    assert "Zeile" in text.splitlines()[0]
+    assert "Weihnachtsfeier im Dezember 2027" in text

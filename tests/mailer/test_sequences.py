@@ -87,7 +87,7 @@ async def test_checklist_with_consent_gives_checklist_and_doi_at_once_and_step_t
     assert doi["Subject"] == "Bitte bestätigen Sie Ihre Anmeldung"
     assert "https://leads.musikfuerfirmen.de/v1/consent/confirm?token=" in text_of(doi)
 
-    confirmed = await client.get(path_of(_link(text_of(doi), "/v1/consent/confirm")))
+    confirmed = await client.post(path_of(_link(text_of(doi), "/v1/consent/confirm")))
     assert confirmed.status_code == 200
     await eventually(lambda: _consent_confirmed(db, lead_id), lambda confirmed: confirmed)
     clock.now += timedelta(hours=71)
@@ -190,3 +190,10 @@ async def test_unsubscribing_stops_everything(
     assert len(smtp.to(address)) == 2
     [enrolment] = await enrolments(db, lead_id)
     assert enrolment["stop_reason"] == "opted_out"
+
+    # weeks later the lead ticks consent on a form again: a new confirmation mail
+    await submit_checklist_form(client, capture_settings, address, consent=True)
+    await eventually(lambda: sends(db, lead_id), lambda found: len(found) == 3)
+    assert await deliver_due(mailer) == 1
+    confirmations = [m for m in smtp.to(address) if "bestätigen" in str(m["Subject"])]
+    assert len(confirmations) == 2

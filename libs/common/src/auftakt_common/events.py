@@ -20,6 +20,7 @@ __all__ = [
     "Attribution",
     "CompanyInfo",
     "ConsentConfirmed",
+    "ConsentRequested",
     "EmailBounced",
     "EmailClicked",
     "EmailComplained",
@@ -262,6 +263,15 @@ class EmailSent(Event):
     marketing: bool
 
 
+class ConsentRequested(Event):
+    """A form was submitted with marketing consent ticked by a lead whose consent is not
+    confirmed: the double-opt-in mail goes out (again, for a new request)."""
+
+    subject: ClassVar[str] = "consent.requested"
+    lead_id: UUID
+    purpose: Literal["marketing_email"] = "marketing_email"
+
+
 class ConsentConfirmed(Event):
     """The lead confirmed the double-opt-in link: marketing mail is allowed from now on."""
 
@@ -324,6 +334,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     EmailComplained,
     EmailReplied,
     EmailSent,
+    ConsentRequested,
     ConsentConfirmed,
     LeadOptedOut,
     LeadStatusChanged,

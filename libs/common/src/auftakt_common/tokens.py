@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 __all__ = ["LeadTokens", "MailLink", "MailLinks", "TokenInvalid"]
 
@@ -34,6 +36,18 @@ class LeadTokens:
             raise TokenInvalid("invalid") from exc
 
 
+_issued_at: ContextVar[int | None] = ContextVar("mail_link_issued_at", default=None)
+
+
+class _IssuedAtSigner(TimestampSigner):
+    """Signs with the issue time the caller gives (so one mail renders to the same bytes
+    every time it is rendered), else now."""
+
+    def get_timestamp(self) -> int:
+        issued = _issued_at.get()
+        return super().get_timestamp() if issued is None else issued
+
+
 @dataclass(frozen=True, slots=True)
 class MailLink:
     """What a link in a mail names: the lead, the send it came in, and for a click the
@@ -55,15 +69,22 @@ class MailLinks:
 
     def __init__(self, signing_key: bytes) -> None:
         self._serializers = {
-            purpose: URLSafeTimedSerializer(signing_key, salt=f"auftakt.mail.{purpose}")
+            purpose: URLSafeTimedSerializer(
+                signing_key, salt=f"auftakt.mail.{purpose}", signer=_IssuedAtSigner
+            )
             for purpose in self.PURPOSES
         }
 
-    def issue(self, purpose: str, link: MailLink) -> str:
+    def issue(self, purpose: str, link: MailLink, *, issued_at: datetime | None = None) -> str:
+        """A token for `link`; `issued_at` fixes its time (expiry counts from it)."""
         payload = [link.lead_id.hex, link.send_id.hex if link.send_id else None, link.url]
         while payload and payload[-1] is None:
             payload.pop()
-        return str(self._serializers[purpose].dumps(payload))
+        reset = _issued_at.set(int(issued_at.timestamp()) if issued_at else None)
+        try:
+            return str(self._serializers[purpose].dumps(payload))
+        finally:
+            _issued_at.reset(reset)
 
     def verify(self, purpose: str, token: str, *, max_age_seconds: int | None = None) -> MailLink:
         try:

@@ -24,6 +24,7 @@ from .schemas import LeadCreate
 __all__ = [
     "ATTRIBUTION_FIELDS",
     "CONTACT_FIELDS",
+    "MARKETING_EMAIL",
     "ActivityTooOld",
     "activity_time",
     "attribution_of",
@@ -35,6 +36,7 @@ __all__ = [
     "truncate_ip",
 ]
 
+MARKETING_EMAIL = "marketing_email"  # the consent-ledger purpose of marketing mail
 CONTACT_FIELDS = ("first_name", "last_name", "phone")  # sealed; e-mail is the identity
 ATTRIBUTION_FIELDS = (
     "source",

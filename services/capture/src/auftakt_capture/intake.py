@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from auftakt_common.events import (
     ActivityRecorded,
     Attribution,
+    ConsentRequested,
     Event,
     LeadCreated,
     LeadMagnetDownloaded,
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import repository as repo
 from .domain import (
     CONTACT_FIELDS,
+    MARKETING_EMAIL,
     ActivityTooOld,
     activity_time,
     attribution_of,
@@ -56,6 +58,7 @@ class LeadSubmitted:
     lead_id: UUID
     outcome: Literal["created", "updated"]
     changed_fields: list[str]
+    consent_requested: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,18 +149,21 @@ class Intake:
                     visitor_id=submission.visitor_id,
                 )
             )
-        if submission.consent_marketing:
+        consent_requested = await self._requests_consent(conn, lead_id, outcome, submission)
+        if consent_requested:
             await repo.add_consent(
                 conn,
                 id=uuid4(),
                 lead_id=lead_id,
-                purpose="marketing_email",
+                purpose=MARKETING_EMAIL,
                 state="requested",
                 consent_text=submission.consent_text,
                 source_url=submission.landing_page or submission.referrer,
                 submission_id=submission_id,
                 recorded_at=now,
             )
+            # after lead.created / lead.updated: the mailer knows the lead when it asks
+            events.append(ConsentRequested(lead_id=lead_id))
         if submission.lead_magnet:
             download_id = uuid4()
             await repo.add_magnet_download(
@@ -184,7 +190,24 @@ class Intake:
             )
             events.extend(_activity_event(a, attributed_later=True) for a in earlier)
         await add_events(conn, outbox, events, correlation_id=correlation_id)
-        return LeadSubmitted(submission_id, lead_id, outcome, changed)
+        return LeadSubmitted(submission_id, lead_id, outcome, changed, consent_requested)
+
+    @staticmethod
+    async def _requests_consent(
+        conn: AsyncConnection,
+        lead_id: UUID,
+        outcome: Literal["created", "updated"],
+        submission: LeadCreate,
+    ) -> bool:
+        """Whether this submission is a new double-opt-in request: consent ticked, and the
+        lead's consent not confirmed (never asked, a request pending or expired, or withdrawn).
+        The lead is locked (created here, or `get_lead_by_email_bidx`), so a confirmation
+        cannot slip in between this read and the request recorded after it."""
+        if not submission.consent_marketing:
+            return False
+        if outcome == "created":
+            return True  # a new lead has no ledger yet
+        return await repo.latest_consent_state(conn, lead_id, MARKETING_EMAIL) != "confirmed"
 
     @staticmethod
     def _given_fields(submission: LeadCreate) -> list[str]:

@@ -1,6 +1,7 @@
-"""The links in Auftakt's mails: double-opt-in confirmation, unsubscribe (RFC 8058 one-click
-and a page), open pixel and click redirect. Each carries a signed token, never an address;
-the mailer issues the tokens, capture serves the links because they are public."""
+"""The links in Auftakt's mails: double-opt-in confirmation (a page, then its button),
+unsubscribe (RFC 8058 one-click and a page), open pixel and click redirect. Each carries a
+signed token, never an address; the mailer issues the tokens, capture serves the links
+because they are public."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from starlette.formparsers import MultiPartException
 from . import repository as repo
 from .context import Capture
 from .deps import BodyTooLarge, CaptureDep, client_ip, parse_form, read_body
+from .domain import MARKETING_EMAIL
 from .models import outbox
 from .problems import is_html_form, page
 
@@ -42,7 +44,7 @@ _log = structlog.get_logger("auftakt.capture")
 
 router = APIRouter()
 
-_PURPOSE = "marketing_email"
+_PURPOSE = MARKETING_EMAIL
 _MAX_TOKEN_CHARS = 8192  # a click token carries its URL; anything longer is not ours
 _MAX_FORM_BYTES = 16 * 1024  # `List-Unsubscribe=One-Click`, even as multipart, is tiny
 _DATABASE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, psycopg.Error, OSError)
@@ -90,6 +92,26 @@ def _unavailable_page() -> HTMLResponse:
         "<p>Bitte versuchen Sie es in einer Minute noch einmal.</p>",
         503,
         {**_PAGE_HEADERS, "Retry-After": "5"},
+    )
+
+
+def _ask_page(title: str, question_html: str, token: str, button: str) -> HTMLResponse:
+    """A page that only asks: its button posts the token back to the same URL. Mail
+    scanners fetch every link in a mail, so a GET never records anything; the POST does."""
+    action = html.escape("?" + urlencode({"token": token}))
+    return _page(
+        title,
+        question_html + f'<form method="post" action="{action}">'
+        '<input type="hidden" name="confirm" value="1">'
+        f'<button type="submit">{html.escape(button)}</button></form>',
+    )
+
+
+def _no_lead_page() -> HTMLResponse:
+    return _page(
+        "Link nicht mehr gültig",
+        "<p>Zu diesem Link sind bei uns keine Daten gespeichert.</p>",
+        404,
     )
 
 
@@ -155,16 +177,11 @@ def _public_url(capture: Capture, path: str) -> str:
     return capture.settings.public_url.rstrip("/") + path
 
 
-@router.get(
-    "/v1/consent/confirm",
-    response_class=HTMLResponse,
-    summary="Double opt-in: the link in the confirmation mail (German page)",
-    responses={400: {}, 404: {}, 410: {}, 503: {}},
-)
-async def confirm_consent(request: Request, capture: CaptureDep, token: Token = "") -> Response:
+def _verify_confirmation(capture: Capture, token: str) -> MailLink | HTMLResponse:
+    """The lead a double-opt-in token names, or the page saying why it does not work."""
     days = capture.settings.doi_link_days
     try:
-        link = _verify(capture, "confirm", token, max_age_seconds=days * 86400)
+        return _verify(capture, "confirm", token, max_age_seconds=days * 86400)
     except TokenInvalid as exc:
         if str(exc) != "expired":
             return _invalid_page()
@@ -176,6 +193,64 @@ async def confirm_consent(request: Request, capture: CaptureDep, token: Token = 
             "innerhalb dieser Frist bestätigen können.</p>" + _website_link(capture),
             410,
         )
+
+
+def _confirmed_page(*, already: bool = False) -> HTMLResponse:
+    news = (
+        "<p>Ihre E-Mail-Adresse ist bereits bestätigt: Sie erhalten unsere Tipps und Angebote "
+        "per E-Mail.</p>"
+        if already
+        else "<p>Vielen Dank! Ihre E-Mail-Adresse ist bestätigt: Sie erhalten ab jetzt unsere "
+        "Tipps und Angebote per E-Mail.</p>"
+    )
+    return _page(
+        "Anmeldung bestätigt",
+        news + "<p>Abmelden können Sie sich jederzeit über den Link am Ende jeder E-Mail.</p>",
+    )
+
+
+@router.get(
+    "/v1/consent/confirm",
+    response_class=HTMLResponse,
+    summary="Double opt-in: the link in the confirmation mail, a page that asks, changes "
+    "nothing (mail scanners fetch links)",
+    responses={400: {}, 404: {}, 410: {}, 503: {}},
+)
+async def confirm_consent_page(capture: CaptureDep, token: Token = "") -> Response:
+    link = _verify_confirmation(capture, token)
+    if isinstance(link, Response):
+        return link
+    try:
+        async with capture.engine.connect() as conn:
+            exists = bool(await repo.existing_lead_ids(conn, [link.lead_id]))
+            state = await repo.latest_consent_state(conn, link.lead_id, _PURPOSE)
+    except _DATABASE_ERRORS as exc:
+        if _is_unavailable(exc):
+            return _unavailable_page()
+        raise
+    if not exists:
+        return _no_lead_page()
+    if state == "confirmed":
+        return _confirmed_page(already=True)
+    return _ask_page(
+        "Anmeldung bestätigen",
+        "<p>Möchten Sie unsere Tipps und Angebote per E-Mail erhalten? Dann bestätigen Sie "
+        "Ihre Anmeldung bitte mit einem Klick.</p>",
+        token,
+        "Anmeldung bestätigen",
+    )
+
+
+@router.post(
+    "/v1/consent/confirm",
+    response_class=HTMLResponse,
+    summary="Double opt-in: the confirmation page's button records the consent",
+    responses={400: {}, 404: {}, 410: {}, 503: {}},
+)
+async def confirm_consent(request: Request, capture: CaptureDep, token: Token = "") -> Response:
+    link = _verify_confirmation(capture, token)
+    if isinstance(link, Response):
+        return link
     try:
         async with capture.relay.transaction() as conn:
             change = await _change_consent(
@@ -197,17 +272,8 @@ async def confirm_consent(request: Request, capture: CaptureDep, token: Token = 
         raise
     _log.info("consent confirmation", lead_id=str(link.lead_id), outcome=change)
     if change == "no_lead":
-        return _page(
-            "Link nicht mehr gültig",
-            "<p>Zu diesem Link sind bei uns keine Daten gespeichert.</p>",
-            404,
-        )
-    return _page(
-        "Anmeldung bestätigt",
-        "<p>Vielen Dank! Ihre E-Mail-Adresse ist bestätigt: Sie erhalten ab jetzt unsere "
-        "Tipps und Angebote per E-Mail.</p><p>Abmelden können Sie sich jederzeit über den "
-        "Link am Ende jeder E-Mail.</p>",
-    )
+        return _no_lead_page()
+    return _confirmed_page()
 
 
 @router.get(
@@ -221,13 +287,11 @@ async def unsubscribe_page(capture: CaptureDep, token: Token = "") -> Response:
         _verify(capture, "unsubscribe", token)
     except TokenInvalid:
         return _invalid_page()
-    action = html.escape("?" + urlencode({"token": token}))
-    return _page(
+    return _ask_page(
         "Von unseren E-Mails abmelden",
-        "<p>Möchten Sie keine Tipps und Angebote mehr von uns per E-Mail erhalten?</p>"
-        f'<form method="post" action="{action}">'
-        '<input type="hidden" name="confirm" value="1">'
-        '<button type="submit">Abmelden</button></form>',
+        "<p>Möchten Sie keine Tipps und Angebote mehr von uns per E-Mail erhalten?</p>",
+        token,
+        "Abmelden",
     )
 
 

@@ -174,6 +174,7 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
             lead_id=str(submitted.lead_id),
             outcome=submitted.outcome,
             changed=submitted.changed_fields,
+            consent_requested=submitted.consent_requested,
         )
         submission_id, lead_token = (
             submitted.submission_id,

@@ -29,9 +29,17 @@ def _event_label(event_type: str | None, event_date: dt.date | None) -> str:
     return label
 
 
+def _plain(value: str) -> str:
+    """Text from the public form, made inert: one line (WhatsApp refuses line breaks and
+    runs of spaces in template parameters), and Slack's control characters escaped (no
+    `<!channel>` pings or disguised links)."""
+    one_line = " ".join(value.split())
+    return one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def alert_text(notification: Mapping[str, Any], lead_url: str) -> str:
-    company = notification.get("company_name") or "Unbekannte Firma"
-    event = _event_label(notification.get("event_type"), notification.get("event_date"))
+    company = _plain(notification.get("company_name") or "Unbekannte Firma")
+    event = _plain(_event_label(notification.get("event_type"), notification.get("event_date")))
     stage = _STAGE_LABELS.get(notification["stage"], notification["stage"].upper())
     return (
         f"{stage} Lead: {company} – {event} · Score {notification['score']}\n"
@@ -85,8 +93,10 @@ class AlertSender:
             "to": notification["recipient"],
         }
         if settings.mailer_whatsapp_template:
-            company = notification.get("company_name") or "Unbekannte Firma"
-            event = _event_label(notification.get("event_type"), notification.get("event_date"))
+            company = _plain(notification.get("company_name") or "Unbekannte Firma")
+            event = _plain(
+                _event_label(notification.get("event_type"), notification.get("event_date"))
+            )
             parameters = [
                 _STAGE_LABELS.get(notification["stage"], notification["stage"]),
                 str(notification["score"]),

@@ -49,6 +49,7 @@ _log = structlog.get_logger("auftakt.mailer")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 Clock = Callable[[], datetime]
+_ROUND_GRACE_SECONDS = 30.0
 
 
 def migrate(settings: MailerSettings) -> None:
@@ -110,16 +111,23 @@ class MailerService:
             self.broker, SERVICE, (EmailSent, EmailBounced, EmailComplained, NotificationSent)
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._dispatching: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(), name="mailer-outbox-relay"))
         await start_broker(self.broker, self.settings, SERVICE, max_in_flight=_MAX_IN_FLIGHT)
         if self._dispatch_enabled:
-            self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="mailer-dispatch"))
+            self._dispatching = asyncio.create_task(self.dispatcher.run(), name="mailer-dispatch")
         _log.info("mailer started", transport=self.settings.mailer_transport)
 
     async def stop(self) -> None:
         await stop_broker(self.broker, self.settler)
+        if self._dispatching is not None:
+            # mails under way are handed over and recorded; cut short only if it hangs
+            self.dispatcher.stop_after_round()
+            await asyncio.wait({self._dispatching}, timeout=_ROUND_GRACE_SECONDS)
+            self._tasks.append(self._dispatching)
+            self._dispatching = None
         for task in self._tasks:
             task.cancel()
         if self._tasks:

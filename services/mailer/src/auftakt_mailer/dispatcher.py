@@ -9,25 +9,28 @@ At most once: a send row is unique per (enrolment, step), and it is `sending` â€
 â€” before its mail leaves; nothing ever sends a `sending` row again except the abandoned
 send recovery, which resends only through a transport that deduplicates by send id
 (Resend's idempotency key, the file transport), and otherwise marks it `unknown`.
-So a crash between handing a mail over and recording it never sends it twice.
+So a crash between handing a mail over and recording it never sends it twice. A round
+that is still working renews its claims, so recovery never takes over a live round's
+sends; stopping lets the round under way finish first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import structlog
-from auftakt_common.events import EmailBounced, EmailSent, Event, NotificationSent
+from auftakt_common.events import EmailBounced, EmailSent, NotificationSent
 from auftakt_common.outbox import OutboxRelay, add_events
 from auftakt_common.vault import DataKey, SealedValueInvalid
 from auftakt_common.vault_store import KeyStore
-from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, stop_after_delay, wait_exponential_jitter
 
 from . import repository as repo
 from .alerts import AlertFailed, AlertSender
@@ -55,6 +58,18 @@ class RoundResult:
     @property
     def busy(self) -> bool:
         return bool(self.sent or self.failed or self.alerts)
+
+
+class _Never(Exception):
+    """This mail must not go out (any more): cancelled."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _NotNow(_Never):
+    """This mail cannot go out yet: tried again later."""
 
 
 def _retry_at(now: datetime, attempts: int) -> datetime:
@@ -98,21 +113,29 @@ class Dispatcher:
         self._settings = settings
         self._clock = clock
         self._consent_wait = timedelta(days=settings.doi_link_days)
+        self._lease = timedelta(seconds=settings.mailer_send_lease_seconds)
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Something may be due now (a new send was queued): do not wait for the poll."""
         self._wake.set()
 
+    def stop_after_round(self) -> None:
+        """Finish the round under way (its mails left or not: recorded either way), then
+        return from `run`."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Rounds until cancelled; a busy round is followed at once by the next."""
-        while True:
+        """Rounds until stopped; a busy round is followed at once by the next."""
+        while not self._stopping:
             try:
                 result = await self.run_round()
             except Exception as exc:  # the database may be away: try again next round
                 _log.warning("dispatch round failed, retrying", error=repr(exc))
                 result = RoundResult()
-            if result.busy:
+            if result.busy or self._stopping:
                 continue
             self._wake.clear()
             try:
@@ -135,10 +158,7 @@ class Dispatcher:
         async with self._relay.transaction() as conn:
             sequences = await self._book.current(conn)
             await repo.reclaim_abandoned_sends(
-                conn,
-                now,
-                timedelta(seconds=settings.mailer_send_lease_seconds),
-                resend=self._transport.idempotent,
+                conn, now, self._lease, resend=self._transport.idempotent
             )
             await self._materialise_due_steps(conn, sequences, now)
             claimed = await repo.claim_sends(conn, now, settings.mailer_batch_size)
@@ -152,19 +172,43 @@ class Dispatcher:
         results: list[dict[str, Any]] = []
         outgoing: list[tuple[dict[str, Any], OutgoingMail]] = []
         for send in claimed:
-            mail_or_reason = self._compose(send, profiles.get(send["lead_id"]), keys, slots, now)
-            if isinstance(mail_or_reason, str):
-                results.append(self._result(send, "cancelled", error=mail_or_reason))
+            try:
+                mail = self._compose(send, profiles.get(send["lead_id"]), keys, slots)
+            except _NotNow as not_now:
+                results.append(self._failure(send, DeliveryFailed(not_now.reason, "retry")))
+            except _Never as never:
+                results.append(self._result(send, "cancelled", error=never.reason))
+            except Exception as exc:  # a text that cannot render: this mail only, loudly
+                _log.exception("mail could not be composed", send_id=str(send["id"]))
+                results.append(self._result(send, "failed", error=f"compose: {exc!r}"[:500]))
             else:
-                outgoing.append((send, mail_or_reason))
-        delivered = await asyncio.gather(*(self._deliver(send, mail) for send, mail in outgoing))
-        results += delivered
-        events = [event for result in results if (event := result.pop("event", None))]
-        await self._record(repo.record_send_results, results, events)
+                outgoing.append((send, mail))
+        async with self._claims_renewed([send["id"] for send, _ in outgoing]):
+            results += await asyncio.gather(*(self._deliver(send, mail) for send, mail in outgoing))
+        await self._record(repo.record_send_results, results)
         sent = sum(1 for result in results if result["status"] == "sent")
         if results:
             _log.info("mails dispatched", sent=sent, other=len(results) - sent)
         return sent, len(results) - sent
+
+    @contextlib.asynccontextmanager
+    async def _claims_renewed(self, send_ids: list[UUID]) -> AsyncIterator[None]:
+        """While the mails are under way, renew their claims every third of the lease."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self._lease.total_seconds() / 3)
+                try:
+                    async with self._relay.transaction() as conn:
+                        await repo.renew_claims(conn, send_ids, self._clock())
+                except Exception as exc:  # the next renewal may get through
+                    _log.warning("could not renew claims", error=repr(exc))
+
+        renewing = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewing.cancel()
 
     async def _materialise_due_steps(
         self, conn: Any, sequences: Mapping[UUID, SequenceDefinition], now: datetime
@@ -172,7 +216,7 @@ class Dispatcher:
         due = await repo.due_enrolments(conn, now, self._settings.mailer_batch_size)
         if not due:
             return
-        facts = await repo.lead_facts(conn, [row["lead_id"] for row in due])
+        facts = await repo.lead_facts(conn, [row["lead_id"] for row in due], lock=True)
         sends, updates = [], []
         for enrolment in due:
             sequence = sequences.get(enrolment["sequence_id"])
@@ -200,7 +244,12 @@ class Dispatcher:
             if verdict.action == "wait_for_lead":
                 update["next_due_at"] = now + timedelta(minutes=1)
             elif verdict.action == "hold":
-                update["state"] = "waiting_consent"
+                # until the confirmation link expires; confirming releases it at once
+                requested = facts[enrolment["lead_id"]].consent_requested_at or now
+                update |= {
+                    "state": "waiting_consent",
+                    "next_due_at": requested + self._consent_wait,
+                }
             elif verdict.action == "stop":
                 update |= {
                     "state": "stopped",
@@ -215,16 +264,16 @@ class Dispatcher:
                         "lead_id": enrolment["lead_id"],
                         "enrolment_id": enrolment["id"],
                         "sequence_id": sequence.id,
-                        "position": position,
+                        "position": step.position,
                         "kind": "sequence",
                         "marketing": not step.transactional,
                         "status": "queued",
                         "next_attempt_at": now,
-                        "dedupe_key": f"{enrolment['id']}:{position}",
+                        "dedupe_key": f"{enrolment['id']}:{step.position}",
                         "created_at": now,
                     }
                 )
-                following = next_step(sequence, position, due_at)
+                following = next_step(sequence, step.position, max(due_at, now))
                 if following is None:
                     update |= {"state": "completed", "next_due_at": None, "ended_at": now}
                 else:
@@ -239,45 +288,45 @@ class Dispatcher:
         profile: Mapping[str, Any] | None,
         keys: Mapping[UUID, DataKey],
         slots: Mapping[date, int],
-        now: datetime,
-    ) -> OutgoingMail | str:
-        """The mail for a claimed send, or why it must not go out (any more)."""
+    ) -> OutgoingMail:
+        """The mail for a claimed send; `_Never` if it must not go out (any more),
+        `_NotNow` if it cannot yet (the lead's `lead.created` is still on its way)."""
         facts = _facts(profile)
         if profile is None or facts is None or not facts.known:
-            return "lead unknown or erased"
-        if (reason := facts.stop_reason) is not None:
-            return reason
+            raise _NotNow("lead not known yet")
+        if (reason := facts.undeliverable_reason) is not None:
+            raise _Never(reason)
         lead_id: UUID = send["lead_id"]
         key = keys.get(lead_id)
         if key is None:
-            return "data key shredded"
+            raise _Never("data key shredded")
         try:
             recipient = key.open("email", profile["email_ct"])
-            first_name = (
-                key.open("first_name", profile["first_name_ct"])
-                if profile["first_name_ct"]
-                else None
-            )
-        except SealedValueInvalid:
-            return "contact does not decrypt"
+            sealed_name = profile["first_name_ct"]
+            first_name = key.open("first_name", sealed_name) if sealed_name else None
+        except SealedValueInvalid as exc:
+            raise _Never("contact does not decrypt") from exc
+        issued_at: datetime = send["created_at"]
         if send["kind"] == "double_opt_in":
             if facts.marketing_allowed:
-                return "consent already confirmed"
-            if facts.opted_out_at is not None and (
-                facts.consent_requested_at is None
-                or facts.opted_out_at > facts.consent_requested_at
-            ):
-                return "opted out"
+                raise _Never("consent already confirmed")
+            if not facts.consent_pending:
+                raise _Never("opted out after the request")
             rendered = double_opt_in_text(
-                first_name or "", self._links.confirm(lead_id), self._settings.doi_link_days
+                first_name or "",
+                self._links.confirm(lead_id, issued_at=issued_at),
+                self._settings.doi_link_days,
             )
             return self._mail(send, recipient, rendered, tracking=False, unsubscribe=False)
         sequence = self._book_sequence(send["sequence_id"])
         step = sequence.step_at(send["position"]) if sequence else None
-        if step is None:
-            return "step removed"
-        if send["marketing"] and not facts.marketing_allowed:
-            return "no marketing consent"
+        if step is None or step.position != send["position"]:
+            raise _Never("step removed or switched off")
+        if send["marketing"]:
+            if (reason := facts.stop_reason) is not None:
+                raise _Never(reason)
+            if not facts.marketing_allowed:
+                raise _Never("no marketing consent")
         values = personalisation(
             first_name=first_name,
             company=profile["company_name"],
@@ -318,6 +367,7 @@ class Dispatcher:
             tracking=tracking,
             unsubscribe=unsubscribe,
             message_domain=settings.sender_domain,
+            issued_at=send["created_at"],
         )
 
     async def _deliver(self, send: Mapping[str, Any], mail: OutgoingMail) -> dict[str, Any]:
@@ -325,10 +375,10 @@ class Dispatcher:
             provider_id = await self._transport.send(mail)
         except DeliveryFailed as exc:
             return self._failure(send, exc)
-        except Exception as exc:  # a bug or an unexpected library error: retry, loudly
+        except Exception as exc:  # unexpected: it may have got as far as sending
             _log.exception("transport raised unexpectedly", send_id=str(send["id"]))
-            return self._failure(send, DeliveryFailed(repr(exc), "retry"))
-        sent = self._result(send, "sent", provider_message_id=provider_id)
+            return self._failure(send, DeliveryFailed(repr(exc), "maybe_sent"))
+        sent = self._result(send, "sent", provider_message_id=provider_id or None)
         sent["sent_at"] = self._clock()
         sent["event"] = EmailSent(
             lead_id=send["lead_id"],
@@ -386,31 +436,36 @@ class Dispatcher:
         }
 
     async def _record(
-        self, record: Callable[..., Any], results: list[dict[str, Any]], events: list[Event]
+        self,
+        record: Callable[[Any, list[dict[str, Any]]], Awaitable[set[UUID]]],
+        results: list[dict[str, Any]],
     ) -> None:
-        """Store outcomes and their events; retried, since the mails have left already
-        (if it never succeeds, the sends stay `sending` and recovery takes over)."""
+        """Store outcomes, and the events of those still ours to record (recovery may have
+        taken a send over). Retried for half the lease, since the mails have left: if it
+        never succeeds, the sends stay claimed and recovery takes over."""
+        events = {result["id"]: result.pop("event") for result in results if "event" in result}
         async for attempt in AsyncRetrying(
             wait=wait_exponential_jitter(multiplier=0.2, max=5),
-            stop=stop_after_attempt(8),
+            stop=stop_after_delay(self._lease.total_seconds() / 2),
             reraise=True,
         ):
             with attempt:
                 async with self._relay.transaction() as conn:
-                    await record(conn, results)
-                    await add_events(conn, outbox, events)
+                    recorded = await record(conn, results)
+                    await add_events(
+                        conn, outbox, [event for id_, event in events.items() if id_ in recorded]
+                    )
 
     # --- alerts --------------------------------------------------------------------------
 
     async def _alert_round(self) -> int:
         now = self._clock()
         async with self._relay.transaction() as conn:
-            claimed = await repo.claim_notifications(conn, now, 100)
+            claimed = await repo.claim_notifications(conn, now, 100, self._lease)
         if not claimed:
             return 0
         results = await asyncio.gather(*(self._alert(row) for row in claimed))
-        events = [event for result in results if (event := result.pop("event", None))]
-        await self._record(repo.record_notification_results, list(results), events)
+        await self._record(repo.record_notification_results, list(results))
         return len(results)
 
     async def _alert(self, notification: Mapping[str, Any]) -> dict[str, Any]:
@@ -423,7 +478,7 @@ class Dispatcher:
         }
         try:
             await self._alerts.deliver(notification)
-        except AlertFailed as exc:
+        except Exception as exc:  # AlertFailed, or a channel no longer configured
             attempts = notification["attempts"]
             give_up = attempts >= self._settings.mailer_max_attempts
             _log.warning(
@@ -432,6 +487,8 @@ class Dispatcher:
                 lead_id=str(notification["lead_id"]),
                 error=str(exc),
             )
+            if not isinstance(exc, AlertFailed):
+                _log.exception("alert raised unexpectedly")
             return result | {
                 "status": "failed" if give_up else "retry",
                 "sent_at": None,

@@ -108,7 +108,10 @@ class SequenceDefinition:
     version: int = 1
 
     def step_at(self, position: int) -> StepDefinition | None:
-        return next((step for step in self.steps if step.position == position), None)
+        """The active step at `position`, else the next active one after it."""
+        return next(
+            (step for step in self.steps if step.position >= position and step.active), None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,17 +135,33 @@ class LeadFacts:
         )
 
     @property
-    def stop_reason(self) -> str | None:
-        """Why this lead leaves every sequence, if it does."""
+    def undeliverable_reason(self) -> str | None:
+        """Why no mail at all may reach this lead (not even one it asked for)."""
         if self.bounced_at is not None:
             return "bounced"
         if self.complained_at is not None:
             return "complained"
+        return None
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why this lead leaves its sequences, if it does: a person has taken over (won,
+        lost, replied) or the address is undeliverable. Content it asks for still goes."""
+        if (reason := self.undeliverable_reason) is not None:
+            return reason
         if self.replied_at is not None:
             return "replied"
         if self.status in ("won", "lost"):
             return self.status
         return None
+
+    @property
+    def consent_pending(self) -> bool:
+        """Consent was asked for after the last opt-out, and not confirmed since."""
+        requested = self.consent_requested_at
+        return requested is not None and (
+            self.opted_out_at is None or requested > self.opted_out_at
+        )
 
 
 Action = Literal["send", "hold", "stop", "wait_for_lead"]
@@ -170,33 +189,33 @@ def verdict_for(
         if now - enrolled_at > timedelta(days=1):
             return Verdict("stop", "lead_unknown")
         return Verdict("wait_for_lead")
+    if not marketing:
+        reason = lead.undeliverable_reason
+        return Verdict("stop", reason) if reason else Verdict("send")
     if (reason := lead.stop_reason) is not None:
         return Verdict("stop", reason)
-    if not marketing:
-        return Verdict("send")
     if lead.marketing_allowed:
         return Verdict("send")
-    if lead.opted_out_at is not None:
-        return Verdict("stop", "opted_out")
     requested = lead.consent_requested_at
-    if requested is not None and now - requested < consent_wait:
+    if lead.consent_pending and requested is not None and now - requested < consent_wait:
         return Verdict("hold", "awaiting_consent")
-    return Verdict("stop", "no_consent")
+    return Verdict("stop", "opted_out" if lead.opted_out_at else "no_consent")
 
 
 def next_step(
-    sequence: SequenceDefinition, after_position: int, due_at: datetime
+    sequence: SequenceDefinition, after_position: int, sent_at: datetime
 ) -> tuple[int, datetime] | None:
     """The step after `after_position` and when it is due: the delays are relative to
     enrolment, so the gap to the next step is the difference of the delays, counted from
-    when this step was due (a step held for consent moves the later ones with it)."""
-    current = sequence.step_at(after_position)
+    when this step went out (`sent_at`: a step held for consent, or sent late after an
+    outage or a paused sequence, moves the later ones with it, so they never pile up)."""
+    current = next((step for step in sequence.steps if step.position == after_position), None)
     later = [s for s in sequence.steps if s.position > after_position and s.active]
     if not later:
         return None
     following = min(later, key=lambda step: step.position)
     gap = following.delay_hours - (current.delay_hours if current else 0)
-    return following.position, due_at + timedelta(hours=max(0, gap))
+    return following.position, sent_at + timedelta(hours=max(0, gap))
 
 
 def first_step(sequence: SequenceDefinition, enrolled_at: datetime) -> tuple[int, datetime] | None:

@@ -19,6 +19,7 @@ from auftakt_common.consumers import event_subscriber, raw_body
 from auftakt_common.events import (
     ActivityRecorded,
     ConsentConfirmed,
+    ConsentRequested,
     EmailBounced,
     EmailComplained,
     EmailReplied,
@@ -61,12 +62,16 @@ def register_handlers(
     @subscriber(LeadCreated)
     async def on_lead_created(event: LeadCreated) -> None:
         await reactions.lead_snapshot(event)
-        wake_dispatcher()  # the double-opt-in mail and a first step go out at once
+        wake_dispatcher()  # a first step may go out at once
 
     @subscriber(LeadUpdated)
     async def on_lead_updated(event: LeadUpdated) -> None:
         await reactions.lead_snapshot(event)
-        wake_dispatcher()
+
+    @subscriber(ConsentRequested)
+    async def on_consent_requested(event: ConsentRequested) -> None:
+        await reactions.consent_requested(event)
+        wake_dispatcher()  # the double-opt-in mail goes out at once
 
     @subscriber(LeadMagnetDownloaded)
     async def on_lead_magnet_downloaded(event: LeadMagnetDownloaded) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from auftakt_common.tokens import MailLink, MailLinks
@@ -33,34 +34,40 @@ class OutgoingMail:
 
 
 class LinkMaker:
-    """The public links in a mail, pointing at capture, each with a signed token."""
+    """The public links in a mail, pointing at capture, each with a signed token. Tokens
+    are issued at the send's creation time, so a mail renders to the same content every
+    time (a resend through an idempotent API must repeat the request exactly)."""
 
     def __init__(self, links: MailLinks, public_url: str) -> None:
         self._links = links
         self._base = public_url.rstrip("/")
 
-    def confirm(self, lead_id: UUID) -> str:
-        token = self._links.issue("confirm", MailLink(lead_id))
+    def confirm(self, lead_id: UUID, *, issued_at: datetime) -> str:
+        token = self._links.issue("confirm", MailLink(lead_id), issued_at=issued_at)
         return f"{self._base}/v1/consent/confirm?token={token}"
 
-    def unsubscribe(self, lead_id: UUID, send_id: UUID) -> str:
-        token = self._links.issue("unsubscribe", MailLink(lead_id, send_id))
+    def unsubscribe(self, lead_id: UUID, send_id: UUID, *, issued_at: datetime) -> str:
+        token = self._links.issue("unsubscribe", MailLink(lead_id, send_id), issued_at=issued_at)
         return f"{self._base}/v1/unsubscribe?token={token}"
 
-    def pixel(self, lead_id: UUID, send_id: UUID) -> str:
-        return f"{self._base}/v1/e/o/{self._links.issue('open', MailLink(lead_id, send_id))}"
+    def pixel(self, lead_id: UUID, send_id: UUID, *, issued_at: datetime) -> str:
+        token = self._links.issue("open", MailLink(lead_id, send_id), issued_at=issued_at)
+        return f"{self._base}/v1/e/o/{token}"
 
-    def click(self, lead_id: UUID, send_id: UUID, url: str) -> str:
-        return f"{self._base}/v1/e/c/{self._links.issue('click', MailLink(lead_id, send_id, url))}"
+    def click(self, lead_id: UUID, send_id: UUID, url: str, *, issued_at: datetime) -> str:
+        token = self._links.issue("click", MailLink(lead_id, send_id, url), issued_at=issued_at)
+        return f"{self._base}/v1/e/c/{token}"
 
 
-def _tracked(body: str, lead_id: UUID, send_id: UUID, links: LinkMaker) -> str:
+def _tracked(body: str, lead_id: UUID, send_id: UUID, links: LinkMaker, issued_at: datetime) -> str:
     def rewrite(match: re.Match[str]) -> str:
         quote, url = match.group(1), html.unescape(match.group(2))
-        return f"href={quote}{html.escape(links.click(lead_id, send_id, url))}{quote}"
+        tracked = links.click(lead_id, send_id, url, issued_at=issued_at)
+        return f"href={quote}{html.escape(tracked)}{quote}"
 
+    pixel_url = links.pixel(lead_id, send_id, issued_at=issued_at)
     pixel = (
-        f'<img src="{html.escape(links.pixel(lead_id, send_id))}" width="1" height="1" '
+        f'<img src="{html.escape(pixel_url)}" width="1" height="1" '
         'alt="" style="display:block;border:0">'
     )
     return _HREF.sub(rewrite, body) + pixel
@@ -89,18 +96,21 @@ def compose(
     tracking: bool,
     unsubscribe: bool,
     message_domain: str,
+    issued_at: datetime,
 ) -> OutgoingMail:
     """The mail as it leaves: tracking only when `tracking` (marketing consent given), the
     unsubscribe link and RFC 8058 one-click headers when `unsubscribe`."""
     headers = {"Message-ID": f"<{send_id}@{message_domain}>"}
     if reply_to:
         headers["Reply-To"] = reply_to
-    body = _tracked(rendered.html, lead_id, send_id, links) if tracking else rendered.html
+    body = rendered.html
+    if tracking:
+        body = _tracked(body, lead_id, send_id, links, issued_at)
     imprint_html = "<br>".join(html.escape(line) for line in imprint.splitlines())
     footer_html = f"{imprint_html}"
     footer_text = f"\n\n-- \n{imprint}"
     if unsubscribe:
-        url = links.unsubscribe(lead_id, send_id)
+        url = links.unsubscribe(lead_id, send_id, issued_at=issued_at)
         headers["List-Unsubscribe"] = f"<{url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         footer_html += (

@@ -118,7 +118,11 @@ class EnrolmentRow(Base):
 
     __table_args__ = (
         UniqueConstraint("lead_id", "sequence_id"),
-        Index("ix_enrolments_due", "next_due_at", postgresql_where=text("state = 'active'")),
+        Index(
+            "ix_enrolments_due",
+            "next_due_at",
+            postgresql_where=text("state IN ('active', 'waiting_consent')"),
+        ),
         Index("ix_enrolments_lead_id", "lead_id"),
     )
 

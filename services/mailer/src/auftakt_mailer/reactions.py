@@ -15,6 +15,7 @@ from auftakt_common.events import (
     STAGES,
     ActivityRecorded,
     ConsentConfirmed,
+    ConsentRequested,
     LeadCreated,
     LeadStageChanged,
     LeadUpdated,
@@ -33,6 +34,8 @@ __all__ = ["Reactions"]
 _log = structlog.get_logger("auftakt.mailer")
 
 Clock = Callable[[], datetime]
+# a second request this soon after the first (a double submit) gets no second mail
+_REPEAT_WINDOW = timedelta(minutes=10)
 
 
 def _sealed(value: str | None) -> bytes | None:
@@ -55,12 +58,8 @@ class Reactions:
         self._clock = clock
 
     async def lead_snapshot(self, event: LeadCreated | LeadUpdated) -> None:
-        """Keep the lead's contact and facts; ask for consent when it was just given."""
+        """Keep the lead's contact and the facts its mails are personalised with."""
         lead = event.lead
-        asks_consent = lead.consent_marketing and (
-            isinstance(event, LeadCreated) or "consent_marketing" in event.changed_fields
-        )
-        now = self._clock()
         async with self._relay.transaction() as conn:
             stored = await repo.upsert_lead_snapshot(
                 conn,
@@ -73,34 +72,41 @@ class Reactions:
                     "event_date": lead.event.date,
                     "guest_count": lead.event.guest_count,
                     "budget_max": lead.event.budget_max,
-                    "consent_requested_at": event.occurred_at if asks_consent else None,
                     "snapshot_at": event.occurred_at,
                 },
             )
-            if not stored:
-                return
-            if asks_consent:
-                await self._ask_for_consent(conn, event.lead_id, event.event_id, now)
-            if isinstance(event, LeadCreated):
+            if stored and isinstance(event, LeadCreated):
                 fields = {"source": lead.first_touch.source}
-                await self._enrol(conn, event.lead_id, event.subject, fields, {}, event, now)
+                await self._enrol(
+                    conn, event.lead_id, event.subject, fields, {}, event, self._clock()
+                )
 
-    async def _ask_for_consent(self, conn: Any, lead_id: UUID, cause: UUID, now: datetime) -> None:
-        facts = (await repo.lead_facts(conn, [lead_id])).get(lead_id)
-        if facts is not None and facts.marketing_allowed:
-            return  # confirmed before: no second confirmation mail
-        await repo.queue_send(
-            conn,
-            {
-                "id": uuid.uuid4(),
-                "lead_id": lead_id,
-                "kind": "double_opt_in",
-                "marketing": False,
-                "next_attempt_at": now,
-                "dedupe_key": f"doi:{cause}",
-                "created_at": now,
-            },
-        )
+    async def consent_requested(self, event: ConsentRequested) -> None:
+        """A form asked for marketing consent: the double-opt-in mail, at once (one per
+        request; none while consent is confirmed and not withdrawn since)."""
+        now = self._clock()
+        async with self._relay.transaction() as conn:
+            if not await repo.record_lead_fact(
+                conn, event.lead_id, "consent_requested_at", event.occurred_at
+            ):
+                return  # erased
+            facts = (await repo.lead_facts(conn, [event.lead_id])).get(event.lead_id)
+            if facts is not None and facts.marketing_allowed:
+                return
+            if await repo.double_opt_in_since(conn, event.lead_id, now - _REPEAT_WINDOW):
+                return  # the form was sent twice: one confirmation mail is enough
+            await repo.queue_send(
+                conn,
+                {
+                    "id": uuid.uuid4(),
+                    "lead_id": event.lead_id,
+                    "kind": "double_opt_in",
+                    "marketing": False,
+                    "next_attempt_at": now,
+                    "dedupe_key": f"doi:{event.event_id}",
+                    "created_at": now,
+                },
+            )
 
     async def triggered(
         self,

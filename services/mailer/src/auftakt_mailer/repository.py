@@ -22,6 +22,7 @@ __all__ = [
     "add_sends",
     "claim_notifications",
     "claim_sends",
+    "double_opt_in_since",
     "due_enrolments",
     "enrol",
     "erase_lead",
@@ -36,6 +37,7 @@ __all__ = [
     "record_notification_results",
     "reclaim_abandoned_sends",
     "record_send_results",
+    "renew_claims",
     "release_held_enrolments",
     "save_sequence",
     "sequences_version",
@@ -164,17 +166,15 @@ async def upsert_lead_snapshot(conn: AsyncConnection, values: Mapping[str, Any])
     rows = await _rows(
         conn,
         f"""INSERT INTO mailer.leads (lead_id, email_ct, first_name_ct, company_name, event_type,
-                event_date, guest_count, budget_max, consent_requested_at, snapshot_at)
+                event_date, guest_count, budget_max, snapshot_at)
             SELECT %(lead_id)s, %(email_ct)s, %(first_name_ct)s, %(company_name)s,
                 %(event_type)s, %(event_date)s, %(guest_count)s, %(budget_max)s,
-                %(consent_requested_at)s, %(snapshot_at)s
+                %(snapshot_at)s
             WHERE {_NOT_ERASED}
             ON CONFLICT (lead_id) DO UPDATE SET email_ct = excluded.email_ct,
                 first_name_ct = excluded.first_name_ct, company_name = excluded.company_name,
                 event_type = excluded.event_type, event_date = excluded.event_date,
                 guest_count = excluded.guest_count, budget_max = excluded.budget_max,
-                consent_requested_at = coalesce(mailer.leads.consent_requested_at,
-                                                excluded.consent_requested_at),
                 snapshot_at = excluded.snapshot_at
             WHERE mailer.leads.snapshot_at IS NULL
                OR mailer.leads.snapshot_at <= excluded.snapshot_at
@@ -189,7 +189,14 @@ async def upsert_lead_snapshot(conn: AsyncConnection, values: Mapping[str, Any])
     return not erased
 
 
-_FACTS = {"consent_confirmed_at", "opted_out_at", "bounced_at", "complained_at", "replied_at"}
+_FACTS = {
+    "consent_requested_at",
+    "consent_confirmed_at",
+    "opted_out_at",
+    "bounced_at",
+    "complained_at",
+    "replied_at",
+}
 
 
 async def record_lead_fact(conn: AsyncConnection, lead_id: UUID, fact: str, at: datetime) -> bool:
@@ -238,10 +245,15 @@ def _facts(row: Mapping[str, Any]) -> LeadFacts:
     return LeadFacts(**{key: value for key, value in row.items() if key != "lead_id"})
 
 
-async def lead_facts(conn: AsyncConnection, lead_ids: Sequence[UUID]) -> dict[UUID, LeadFacts]:
+async def lead_facts(
+    conn: AsyncConnection, lead_ids: Sequence[UUID], *, lock: bool = False
+) -> dict[UUID, LeadFacts]:
+    """`lock`: hold the rows (FOR SHARE) to the end of the transaction, so a consent or
+    opt-out arriving meanwhile waits and then sees what this transaction decided."""
     rows = await _rows(
         conn,
-        f"SELECT {_FACT_COLUMNS} FROM mailer.leads WHERE lead_id = ANY(%(ids)s)",
+        f"SELECT {_FACT_COLUMNS} FROM mailer.leads WHERE lead_id = ANY(%(ids)s) ORDER BY lead_id"
+        + (" FOR SHARE" if lock else ""),
         {"ids": list(lead_ids)},
     )
     return {row["lead_id"]: _facts(row) for row in rows}
@@ -313,26 +325,25 @@ async def stop_enrolments(conn: AsyncConnection, lead_id: UUID, reason: str, now
 
 
 async def release_held_enrolments(conn: AsyncConnection, lead_id: UUID, now: datetime) -> None:
-    """Consent arrived: enrolments held for it go on (a step whose time passed: now)."""
+    """Consent arrived: the step held for it is due now."""
     await _execute(
         conn,
-        """UPDATE mailer.enrolments SET state = 'active',
-               next_due_at = greatest(next_due_at, %(now)s)
+        """UPDATE mailer.enrolments SET state = 'active', next_due_at = %(now)s
            WHERE lead_id = %(lead_id)s AND state = 'waiting_consent'""",
         {"lead_id": lead_id, "now": now},
     )
 
 
 async def due_enrolments(conn: AsyncConnection, now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Enrolments whose next step is due, of active sequences, locked for this
-    transaction; rows another process holds are skipped (it is sending them)."""
+    """Enrolments whose next step is due (or whose wait for consent is over), of active
+    sequences, locked for this transaction; rows another process holds are skipped."""
     return await _rows(
         conn,
         """SELECT e.id, e.lead_id, e.sequence_id, e.next_position, e.next_due_at,
                   e.enrolled_at, e.context
            FROM mailer.enrolments e
            JOIN mailer.sequences s ON s.id = e.sequence_id AND s.active
-           WHERE e.state = 'active' AND e.next_due_at <= %(now)s
+           WHERE e.state IN ('active', 'waiting_consent') AND e.next_due_at <= %(now)s
            ORDER BY e.next_due_at
            LIMIT %(limit)s
            FOR UPDATE OF e SKIP LOCKED""",
@@ -357,6 +368,17 @@ async def update_enrolments(conn: AsyncConnection, updates: Sequence[Mapping[str
 
 
 # --- sends -------------------------------------------------------------------------------
+
+
+async def double_opt_in_since(conn: AsyncConnection, lead_id: UUID, since: datetime) -> bool:
+    """Whether a double-opt-in mail to this lead was queued or sent since `since`."""
+    rows = await _rows(
+        conn,
+        """SELECT 1 FROM mailer.sends WHERE lead_id = %(lead_id)s AND kind = 'double_opt_in'
+           AND created_at >= %(since)s AND status NOT IN ('cancelled', 'failed') LIMIT 1""",
+        {"lead_id": lead_id, "since": since},
+    )
+    return bool(rows)
 
 
 async def add_sends(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -394,7 +416,7 @@ async def claim_sends(conn: AsyncConnection, now: datetime, limit: int) -> list[
                attempts = s.attempts + 1
            FROM due WHERE s.id = due.id
            RETURNING s.id, s.lead_id, s.enrolment_id, s.sequence_id, s.position, s.kind,
-                     s.marketing, s.attempts,
+                     s.marketing, s.attempts, s.created_at,
                      (SELECT context FROM mailer.enrolments e WHERE e.id = s.enrolment_id)
                      AS context""",
         {"now": now, "limit": limit},
@@ -420,12 +442,15 @@ async def reclaim_abandoned_sends(
     )
 
 
-async def record_send_results(conn: AsyncConnection, results: Sequence[Mapping[str, Any]]) -> None:
+async def record_send_results(
+    conn: AsyncConnection, results: Sequence[Mapping[str, Any]]
+) -> set[UUID]:
     """Each claimed send's outcome: status, when it was sent, the provider's id, the
-    error, and when to try again."""
+    error, and when to try again. Only sends still claimed are updated (not one that
+    recovery took over meanwhile); their ids are returned."""
     if not results:
-        return
-    await _execute(
+        return set()
+    updated = await _rows(
         conn,
         """UPDATE mailer.sends s SET status = r.status, sent_at = r.sent_at,
                provider_message_id = r.provider_message_id, last_error = r.last_error,
@@ -434,14 +459,28 @@ async def record_send_results(conn: AsyncConnection, results: Sequence[Mapping[s
                        %(provider_message_id)s::text[], %(last_error)s::text[],
                        %(next_attempt_at)s::timestamptz[])
                 AS r(id, status, sent_at, provider_message_id, last_error, next_attempt_at)
-           WHERE s.id = r.id AND s.status = 'sending'""",
+           WHERE s.id = r.id AND s.status = 'sending'
+           RETURNING s.id""",
         {key: [row[key] for row in results] for key in results[0]},
+    )
+    return {row["id"] for row in updated}
+
+
+async def renew_claims(conn: AsyncConnection, send_ids: Sequence[UUID], now: datetime) -> None:
+    """A round still working on these sends: keep recovery from taking them over."""
+    await _execute(
+        conn,
+        """UPDATE mailer.sends SET claimed_at = %(now)s
+           WHERE id = ANY(%(ids)s) AND status = 'sending'""",
+        {"ids": list(send_ids), "now": now},
     )
 
 
 async def find_send(
     conn: AsyncConnection, *, send_id: UUID | None, provider_message_id: str | None
 ) -> dict[str, Any] | None:
+    if send_id is None and not provider_message_id:
+        return None
     rows = await _rows(
         conn,
         """SELECT id, lead_id FROM mailer.sends
@@ -468,8 +507,16 @@ async def queue_notifications(conn: AsyncConnection, rows: Sequence[Mapping[str,
 
 
 async def claim_notifications(
-    conn: AsyncConnection, now: datetime, limit: int
+    conn: AsyncConnection, now: datetime, limit: int, lease: dt.timedelta
 ) -> list[dict[str, Any]]:
+    """Due alerts, and alerts a dead process claimed and never recorded (sent again: a
+    repeated alert does less harm than a lost one)."""
+    await _execute(
+        conn,
+        """UPDATE mailer.notifications SET status = 'retry', next_attempt_at = %(now)s
+           WHERE status = 'sending' AND claimed_at < %(cutoff)s""",
+        {"now": now, "cutoff": now - lease},
+    )
     return await _rows(
         conn,
         """WITH due AS (
@@ -492,16 +539,18 @@ async def claim_notifications(
 
 async def record_notification_results(
     conn: AsyncConnection, results: Sequence[Mapping[str, Any]]
-) -> None:
+) -> set[UUID]:
     if not results:
-        return
-    await _execute(
+        return set()
+    updated = await _rows(
         conn,
         """UPDATE mailer.notifications n SET status = r.status, sent_at = r.sent_at,
                last_error = r.last_error, next_attempt_at = r.next_attempt_at
            FROM unnest(%(id)s::uuid[], %(status)s::text[], %(sent_at)s::timestamptz[],
                        %(last_error)s::text[], %(next_attempt_at)s::timestamptz[])
                 AS r(id, status, sent_at, last_error, next_attempt_at)
-           WHERE n.id = r.id""",
+           WHERE n.id = r.id AND n.status = 'sending'
+           RETURNING n.id""",
         {key: [row[key] for row in results] for key in results[0]},
     )
+    return {row["id"] for row in updated}

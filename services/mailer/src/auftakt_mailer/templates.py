@@ -17,6 +17,7 @@ __all__ = ["RenderedText", "TemplateProblem", "check_template", "render"]
 # html bodies escape what they insert; subjects and text bodies are plain text
 _HTML = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
 _PLAIN = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +39,13 @@ def check_template(source: str, *, html: bool = False) -> TemplateProblem | None
         parsed = environment.parse(source)
     except TemplateSyntaxError as exc:
         return TemplateProblem(f"Syntaxfehler in Zeile {exc.lineno}: {exc.message}")
-    if next(parsed.find_all((nodes.Getattr, nodes.Getitem, nodes.Call)), None) is not None:
-        # placeholders are plain values: `.`, `[]` and calls only serve to probe the sandbox
-        return TemplateProblem("Platzhalter dürfen nur Namen sein, z. B. {{ first_name }}")
+    if any(not isinstance(node, _ALLOWED_NODES) for node in parsed.find_all(nodes.Node)):
+        # plain placeholders only: expressions, conditions and includes could fail (or probe
+        # the sandbox) when a mail goes out, which must never happen
+        return TemplateProblem(
+            "nur Platzhalter wie {{ first_name }} sind erlaubt (keine Ausdrücke, "
+            "Bedingungen, Filter oder Includes)"
+        )
     unknown = sorted(meta.find_undeclared_variables(parsed) - PLACEHOLDERS.keys())
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)

@@ -187,7 +187,9 @@ class ResendTransport:
         except httpx.TransportError as exc:
             # a timeout may come after Resend took it: the idempotency key makes a resend safe
             raise DeliveryFailed(f"Resend unreachable: {exc!r}", "maybe_sent") from exc
-        if response.status_code in (400, 403, 422):
+        if response.status_code == 409 and "concurrent" in response.text:
+            raise DeliveryFailed("Resend is still working on this key", "retry")
+        if response.status_code in (400, 403, 409, 422):
             raise DeliveryFailed(f"Resend refused the mail: {response.text[:300]}", "rejected")
         if response.status_code >= 400:
             raise DeliveryFailed(f"Resend answered {response.status_code}: {response.text[:300]}")

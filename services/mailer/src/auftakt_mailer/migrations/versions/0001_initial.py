@@ -102,7 +102,8 @@ TABLES = [
         FOREIGN KEY(sequence_id) REFERENCES mailer.sequences (id) ON DELETE CASCADE
 )""",
     """CREATE INDEX ix_enrolments_lead_id ON mailer.enrolments (lead_id)""",
-    """CREATE INDEX ix_enrolments_due ON mailer.enrolments (next_due_at) WHERE state = 'active'""",
+    """CREATE INDEX ix_enrolments_due ON mailer.enrolments (next_due_at)
+        WHERE state IN ('active', 'waiting_consent')""",
     """CREATE TABLE mailer.steps (
     sequence_id UUID NOT NULL,
     position SMALLINT NOT NULL,
