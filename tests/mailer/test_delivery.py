@@ -228,3 +228,21 @@ async def test_a_step_that_cannot_render_fails_alone_and_the_other_mails_go_out(
         mailer.book.invalidate()
     assert len(smtp.to(fine)) == 1 and smtp.to(broken) == []
     assert [s["status"] for s in await sends(db, str(broken_lead))] == ["failed"]
+
+
+async def test_a_data_key_that_does_not_open_holds_back_only_its_own_mail(
+    mailer_settings: MailerSettings,
+    mailer: MailerService,
+    smtp: SmtpSink,
+    clock: MovableClock,
+    db: AsyncEngine,
+) -> None:
+    [(_, fine), (damaged_lead, damaged)] = await known_leads(db, mailer_settings, 2, due=clock.now)
+    async with db.begin() as conn:
+        await conn.execute(
+            text("UPDATE vault.data_keys SET wrapped_key = :junk WHERE lead_id = :id"),
+            {"junk": b"\x01" + b"\0" * 60, "id": damaged_lead},
+        )
+    assert await deliver_due(mailer) == 1
+    assert len(smtp.to(fine)) == 1 and smtp.to(damaged) == []
+    assert [s["status"] for s in await sends(db, str(damaged_lead))] == ["retry"]

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import schema_metadata
-from .vault import DataKey, Vault, WrappedKey
+from .vault import DataKey, SealedValueInvalid, Vault, WrappedKey
 
 __all__ = ["VAULT_SCHEMA", "data_keys", "vault_metadata", "KeyStore", "DataKeyShredded"]
 
@@ -56,17 +56,32 @@ class KeyStore:
     async def get_many(
         self, conn: AsyncConnection, lead_ids: Iterable[UUID]
     ) -> dict[UUID, DataKey]:
+        keys, unopenable = await self.get_openable(conn, lead_ids)
+        if unopenable:
+            raise SealedValueInvalid(f"data key of lead {unopenable[0]} does not open")
+        return keys
+
+    async def get_openable(
+        self, conn: AsyncConnection, lead_ids: Iterable[UUID]
+    ) -> tuple[dict[UUID, DataKey], list[UUID]]:
+        """The keys that open, and the leads whose stored key does not (a master key
+        missing from the configuration, a damaged row): one bad key must not stop work
+        on the others. Leads without a key (shredded) are in neither."""
         rows = await conn.execute(
             select(data_keys.c.lead_id, data_keys.c.master_key_id, data_keys.c.wrapped_key).where(
                 data_keys.c.lead_id.in_(list(lead_ids))
             )
         )
-        return {
-            row.lead_id: self.vault.unwrap(
-                row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key)
-            )
-            for row in rows
-        }
+        keys: dict[UUID, DataKey] = {}
+        unopenable: list[UUID] = []
+        for row in rows:
+            try:
+                keys[row.lead_id] = self.vault.unwrap(
+                    row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key)
+                )
+            except SealedValueInvalid:
+                unopenable.append(row.lead_id)
+        return keys, unopenable
 
     async def shred(self, conn: AsyncConnection, lead_id: UUID) -> bool:
         """Destroy the lead's data key (crypto-shredding). True if there was one."""

@@ -7,6 +7,11 @@ import asyncio
 import sys
 
 import uvicorn
+
+try:
+    import uvloop
+except ImportError:  # Windows: the standard loop
+    uvloop = None  # type: ignore[assignment]
 from auftakt_common.catalogue import asyncapi_json
 from auftakt_common.settings import load_settings
 
@@ -46,7 +51,10 @@ def main(argv: list[str] | None = None) -> None:
         service = MailerService(settings, dispatch=False)
         sys.stdout.write(asyncapi_json(service.broker, title="Auftakt mailer", version="0.1.0"))
         return
-    asyncio.run(_serve(settings))
+    if uvloop is not None:
+        uvloop.run(_serve(settings))
+    else:
+        asyncio.run(_serve(settings))
 
 
 if __name__ == "__main__":

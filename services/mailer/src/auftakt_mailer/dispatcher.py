@@ -166,13 +166,17 @@ class Dispatcher:
                 return 0, 0
             lead_ids = list({row["lead_id"] for row in claimed})
             profiles = await repo.lead_profiles(conn, lead_ids)
-            keys = await self._keys.get_many(conn, lead_ids)
+            keys, unopenable = await self._keys.get_openable(conn, lead_ids)
             slots = await repo.month_slots(conn)
 
+        if unopenable:
+            _log.error("data keys do not open: is a master key missing?", leads=len(unopenable))
         results: list[dict[str, Any]] = []
         outgoing: list[tuple[dict[str, Any], OutgoingMail]] = []
         for send in claimed:
             try:
+                if send["lead_id"] in unopenable:
+                    raise _NotNow("data key does not open")
                 mail = self._compose(send, profiles.get(send["lead_id"]), keys, slots)
             except _NotNow as not_now:
                 results.append(self._failure(send, DeliveryFailed(not_now.reason, "retry")))
