@@ -160,8 +160,10 @@ class Dispatcher:
             await repo.reclaim_abandoned_sends(
                 conn, now, self._lease, resend=self._transport.idempotent
             )
-            await self._materialise_due_steps(conn, sequences, now)
-            claimed = await repo.claim_sends(conn, now, settings.mailer_batch_size)
+            claimed = await self._materialise_due_steps(conn, sequences, now)
+            room = settings.mailer_batch_size - len(claimed)
+            if room > 0:  # mails queued otherwise (confirmation mails) and retries
+                claimed += await repo.claim_sends(conn, now, room)
             if not claimed:
                 return 0, 0
             lead_ids = list({row["lead_id"] for row in claimed})
@@ -216,10 +218,12 @@ class Dispatcher:
 
     async def _materialise_due_steps(
         self, conn: Any, sequences: Mapping[UUID, SequenceDefinition], now: datetime
-    ) -> None:
+    ) -> list[dict[str, Any]]:
+        """Due steps become sends, claimed by this round at once (`sending`, first
+        attempt); enrolments move on to their next step, or wait, or end."""
         due = await repo.due_enrolments(conn, now, self._settings.mailer_batch_size)
         if not due:
-            return
+            return []
         facts = await repo.lead_facts(conn, [row["lead_id"] for row in due], lock=True)
         sends, updates = [], []
         for enrolment in due:
@@ -271,10 +275,12 @@ class Dispatcher:
                         "position": step.position,
                         "kind": "sequence",
                         "marketing": not step.transactional,
-                        "status": "queued",
-                        "next_attempt_at": now,
+                        "status": "sending",
+                        "attempts": 1,
+                        "claimed_at": now,
                         "dedupe_key": f"{enrolment['id']}:{step.position}",
                         "created_at": now,
+                        "context": enrolment["context"],
                     }
                 )
                 following = next_step(sequence, step.position, max(due_at, now))
@@ -283,8 +289,9 @@ class Dispatcher:
                 else:
                     update["next_position"], update["next_due_at"] = following
             updates.append(update)
-        await repo.add_sends(conn, sends)
+        await repo.add_sends(conn, [{k: v for k, v in s.items() if k != "context"} for s in sends])
         await repo.update_enrolments(conn, updates)
+        return sends
 
     def _compose(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import secrets
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -77,6 +78,7 @@ def _header(name: str, value: str) -> str:
     return f"{name}: {value if value.isascii() else _encoded_words(value)}\r\n"
 
 
+@functools.lru_cache(maxsize=64)
 def _mailbox(value: str) -> str:
     """`Name <address>` with the name encoded when it is not ASCII."""
     name, address = parseaddr(value)
@@ -139,9 +141,10 @@ def _mime_bytes_by_email_package(mail: OutgoingMail) -> bytes:
     return message.as_bytes()
 
 
-def _address(header_value: str) -> str:
-    """The bare address of `Name <address>` (the SMTP envelope wants it bare)."""
-    return header_value.rsplit("<", 1)[-1].rstrip(">").strip()
+@functools.lru_cache(maxsize=64)
+def _envelope(header_value: str) -> bytes:
+    """The bare address of `Name <address>`, as the SMTP envelope wants it."""
+    return header_value.rsplit("<", 1)[-1].rstrip(">").strip().encode("ascii")
 
 
 class SmtpTransport:
@@ -177,6 +180,7 @@ class SmtpTransport:
         client = self._client()
         try:
             await client.connect()
+            await client.ehlo()
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryFailed(f"SMTP connect failed: {exc!r}") from exc
         return client
@@ -197,17 +201,24 @@ class SmtpTransport:
         return mail.headers.get("Message-ID", "")
 
     async def _transaction(self, client: aiosmtplib.SMTP, mail: OutgoingMail) -> None:
+        if not mail.recipient.isascii():
+            raise DeliveryFailed("the relay is not asked for SMTPUTF8 addresses", "rejected")
         content = mime_bytes(mail)
-        try:
-            await client.mail(_address(mail.sender))
-            await client.rcpt(_address(mail.recipient))
-        except aiosmtplib.SMTPResponseException as exc:
-            failure: Failure = "bounced" if exc.code >= 500 else "retry"
-            raise DeliveryFailed(
-                f"SMTP refused the envelope: {exc.code} {exc.message}", failure
-            ) from exc
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            raise DeliveryFailed(f"SMTP failed before the content: {exc!r}") from exc
+        # the commands themselves: `mail()`/`rcpt()` re-parse both addresses for every mail
+        commands: tuple[tuple[bytes, bytes, Failure], ...] = (
+            (b"MAIL", b"FROM:<" + _envelope(mail.sender) + b">", "rejected"),
+            (b"RCPT", b"TO:<" + mail.recipient.encode("ascii") + b">", "bounced"),
+        )
+        for verb, argument, refused in commands:
+            try:
+                response = await client.execute_command(verb, argument)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                raise DeliveryFailed(f"SMTP failed before the content: {exc!r}") from exc
+            if response.code not in (250, 251):
+                failure = refused if response.code >= 500 else "retry"
+                raise DeliveryFailed(
+                    f"SMTP refused {verb.decode()}: {response.code} {response.message}", failure
+                )
         try:
             await client.data(content)
         except aiosmtplib.SMTPResponseException as exc:
