@@ -12,10 +12,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psycopg
 from auftakt_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from auftakt_common.testing import generated_secrets
 
@@ -106,3 +109,26 @@ class Connection:
 
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 1000) - 1] if len(values) > 1 else 0.0
+
+
+async def copy_rows(
+    conn: psycopg.AsyncConnection[Any], table: str, rows: list[tuple[Any, ...]]
+) -> None:
+    """Bulk load with COPY (`table` may name its columns: `t (a, b)`)."""
+    async with conn.cursor() as cursor:
+        async with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                await copy.write_row(row)
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("+psycopg", "")
+
+
+def sequence_id(key: str) -> uuid.UUID:
+    """The id migration 0001 gave a seeded sequence."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"auftakt:sequence:{key}")
+
+
+WEBSITE = "https://www.musikfuerfirmen.de"
+FIRST_NAMES = ("Anna", "Jonas", "Lea", "Felix", "Mia", "Paul", "Emma", "Lukas")
