@@ -128,7 +128,12 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        """Rounds until stopped; a busy round is followed at once by the next."""
+        """Rounds until stopped, `mailer_rounds_in_flight` at a time; a busy round is
+        followed at once by the next."""
+        loops = self._settings.mailer_rounds_in_flight
+        await asyncio.gather(*(self._rounds() for _ in range(loops)))
+
+    async def _rounds(self) -> None:
         while not self._stopping:
             try:
                 result = await self.run_round()

@@ -43,6 +43,9 @@ class MailerSettings(PersonalDataSettings):
 
     # due mails claimed per round; a round starts when the last ended or after the interval
     mailer_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # rounds under way at once per process: one claims and composes while another's mails
+    # are in flight (rounds never share a mail: SKIP LOCKED)
+    mailer_rounds_in_flight: int = Field(default=2, ge=1, le=8)
     mailer_poll_interval_seconds: float = Field(default=1.0, gt=0)
     # a send claimed this long ago and never recorded belongs to a process that died
     mailer_send_lease_seconds: int = Field(default=300, ge=1)
