@@ -47,6 +47,17 @@ async def enrolled(db: AsyncEngine, lead_id: str) -> None:
     await eventually(lambda: enrolments(db, lead_id), lambda found: len(found) == 1)
 
 
+async def checklist_lead_asked_to_confirm(
+    client: httpx.AsyncClient, settings: CaptureSettings, db: AsyncEngine, address: str
+) -> str:
+    """A lead that downloaded the checklist with consent ticked, once the mailer has
+    enrolled it and queued its confirmation mail."""
+    lead_id = await submit_checklist_form(client, settings, address, consent=True)
+    await enrolled(db, lead_id)
+    await eventually(lambda: sends(db, lead_id), lambda found: len(found) == 1)
+    return lead_id
+
+
 def text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
@@ -69,9 +80,9 @@ async def test_checklist_with_consent_gives_checklist_and_doi_at_once_and_step_t
     nc,
 ) -> None:
     address = unique_address()
-    lead_id = await submit_checklist_form(client, capture_settings, address, consent=True)
-    await enrolled(db, lead_id)
-    await eventually(lambda: sends(db, lead_id), lambda found: len(found) == 1)  # the DOI
+    lead_id = await checklist_lead_asked_to_confirm(
+        client, capture_settings, db, address
+    )  # the DOI
 
     assert await deliver_due(mailer) == 2
     checklist, doi = sorted(smtp.to(address), key=lambda m: "Checkliste" not in str(m["Subject"]))
@@ -129,9 +140,7 @@ async def test_without_confirmation_there_is_no_step_two(
     db: AsyncEngine,
 ) -> None:
     address = unique_address("ben")
-    lead_id = await submit_checklist_form(client, capture_settings, address, consent=True)
-    await enrolled(db, lead_id)
-    await eventually(lambda: sends(db, lead_id), lambda found: len(found) == 1)
+    lead_id = await checklist_lead_asked_to_confirm(client, capture_settings, db, address)
     await deliver_due(mailer)
     clock.now += timedelta(hours=73)
     assert await deliver_due(mailer) == 0
@@ -172,9 +181,7 @@ async def test_unsubscribing_stops_everything(
     nc,
 ) -> None:
     address = unique_address("dora")
-    lead_id = await submit_checklist_form(client, capture_settings, address, consent=True)
-    await enrolled(db, lead_id)
-    await eventually(lambda: sends(db, lead_id), lambda found: len(found) == 1)
+    lead_id = await checklist_lead_asked_to_confirm(client, capture_settings, db, address)
     await deliver_due(mailer)
     await publish(nc, ConsentConfirmed(lead_id=UUID(lead_id)))
     await eventually(lambda: _consent_confirmed(db, lead_id), lambda confirmed: confirmed)

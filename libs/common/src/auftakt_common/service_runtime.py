@@ -4,9 +4,12 @@ close the connection)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Self
 
 import structlog
 from faststream.nats import NatsBroker
@@ -17,7 +20,7 @@ from .messaging import connect_nats
 from .settings import BaseServiceSettings
 from .streams import ensure_streams
 
-__all__ = ["create_broker", "start_broker", "stop_broker"]
+__all__ = ["RunningService", "cancel_tasks", "create_broker", "start_broker", "stop_broker"]
 
 _log = structlog.get_logger("auftakt.service")
 
@@ -75,3 +78,34 @@ async def stop_broker(
     await settler.settled(timeout=5)
     with contextlib.suppress(Exception):
         await broker.stop()
+
+
+class RunningService:
+    """`async with service:` starts it and stops it, whatever happens in between."""
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+async def cancel_tasks(tasks: list[asyncio.Task[None]], *, timeout: float = 10.0) -> None:
+    """Cancel background tasks and wait for them, bounded (a hung one is abandoned)."""
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
+    tasks.clear()

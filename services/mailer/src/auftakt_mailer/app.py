@@ -9,7 +9,6 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 
 import structlog
 from auftakt_common.catalogue import declare_published
@@ -25,7 +24,13 @@ from auftakt_common.events import (
 from auftakt_common.http import RequestContextMiddleware
 from auftakt_common.migrations import migrate_vault, run_migrations
 from auftakt_common.outbox import OutboxRelay
-from auftakt_common.service_runtime import create_broker, start_broker, stop_broker
+from auftakt_common.service_runtime import (
+    RunningService,
+    cancel_tasks,
+    create_broker,
+    start_broker,
+    stop_broker,
+)
 from auftakt_common.tokens import MailLinks
 from auftakt_common.vault import Vault
 from auftakt_common.vault_store import KeyStore
@@ -57,7 +62,7 @@ def migrate(settings: MailerSettings) -> None:
     run_migrations(settings.database_url, MIGRATIONS, SCHEMA)
 
 
-class MailerService:
+class MailerService(RunningService):
     """The mailer, running: consumes lead events, sends what is due, alerts sales."""
 
     def __init__(
@@ -128,27 +133,11 @@ class MailerService:
             await asyncio.wait({self._dispatching}, timeout=_ROUND_GRACE_SECONDS)
             self._tasks.append(self._dispatching)
             self._dispatching = None
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=10)
-        self._tasks.clear()
+        await cancel_tasks(self._tasks)
         await self.transport.close()
         await self.alerts.close()
         await self.engine.dispose()
         _log.info("mailer stopped")
-
-    async def __aenter__(self) -> MailerService:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
 
 def create_app(settings: MailerSettings, service: MailerService | None = None) -> FastAPI:

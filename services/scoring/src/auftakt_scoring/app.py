@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 
 import structlog
 from auftakt_common.catalogue import declare_published
@@ -16,7 +15,13 @@ from auftakt_common.db import create_engine
 from auftakt_common.events import LeadScored, LeadStageChanged, utc_now
 from auftakt_common.migrations import run_migrations
 from auftakt_common.outbox import OutboxRelay
-from auftakt_common.service_runtime import create_broker, start_broker, stop_broker
+from auftakt_common.service_runtime import (
+    RunningService,
+    cancel_tasks,
+    create_broker,
+    start_broker,
+    stop_broker,
+)
 
 from .handlers import SERVICE, register_handlers
 from .models import SCHEMA, outbox
@@ -35,7 +40,7 @@ def migrate(settings: ScoringSettings) -> None:
     run_migrations(settings.database_url, MIGRATIONS, SCHEMA)
 
 
-class ScoringService:
+class ScoringService(RunningService):
     """Scoring, running: consumes its events, publishes its outbox, decays quiet leads."""
 
     def __init__(
@@ -97,22 +102,6 @@ class ScoringService:
 
     async def stop(self) -> None:
         await stop_broker(self.broker, self.settler, drain=lambda: self.scorer.drain(timeout=10))
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=10)
-        self._tasks.clear()
+        await cancel_tasks(self._tasks)
         await self.engine.dispose()
         _log.info("scoring stopped")
-
-    async def __aenter__(self) -> ScoringService:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
