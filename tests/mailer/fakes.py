@@ -44,6 +44,7 @@ class SmtpSink:
     received: list[Received] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
     busy: Counter[str] = field(default_factory=Counter)
+    delay_seconds: float = 0.0  # a slow relay
 
     async def handle_RCPT(  # noqa: N802 — aiosmtpd's hook name
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
@@ -57,6 +58,8 @@ class SmtpSink:
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
         recipient = envelope.rcpt_tos[0]
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         if self.busy[recipient] > 0:
             self.busy[recipient] -= 1
             return "451 4.3.0 try again later"

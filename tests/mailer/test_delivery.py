@@ -21,6 +21,7 @@ from standardwebhooks.webhooks import Webhook
 from tests.events import for_lead, stream_messages
 from tests.scoring.helpers import MovableClock
 
+from .conftest import clear_queue
 from .fakes import Providers, SmtpSink
 from .helpers import deliver_due, enrolments, eventually, known_leads, rows, sends
 
@@ -246,3 +247,23 @@ async def test_a_data_key_that_does_not_open_holds_back_only_its_own_mail(
     assert await deliver_due(mailer) == 1
     assert len(smtp.to(fine)) == 1 and smtp.to(damaged) == []
     assert [s["status"] for s in await sends(db, str(damaged_lead))] == ["retry"]
+
+
+async def test_stopping_the_mailer_lets_the_mails_under_way_finish_and_be_recorded(
+    mailer_settings: MailerSettings, smtp: SmtpSink, clock: MovableClock, db: AsyncEngine
+) -> None:
+    await clear_queue(mailer_settings)
+    leads = await known_leads(db, mailer_settings, 5, due=clock.now)
+    smtp.delay_seconds = 0.5
+    try:
+        service = MailerService(mailer_settings, clock=clock)  # dispatching on its own
+        await service.start()
+        await eventually(
+            lambda: rows(db, "SELECT 1 FROM mailer.sends WHERE status = 'sending'"), bool
+        )
+        await service.stop()  # a deploy, a scale-down
+    finally:
+        smtp.delay_seconds = 0.0
+    for lead_id, address in leads:
+        assert len(smtp.to(address)) == 1
+        assert [s["status"] for s in await sends(db, str(lead_id))] == ["sent"]
