@@ -51,7 +51,7 @@ import uvloop
 from auftakt_common.db import create_engine
 from auftakt_common.logging import configure_logging
 from auftakt_common.vault import Vault
-from auftakt_mailer import repository, transports
+from auftakt_mailer import mime, repository
 from auftakt_mailer.app import MailerService, migrate
 from auftakt_mailer.dispatcher import Dispatcher, RoundResult
 from auftakt_mailer.messages import OutgoingMail
@@ -282,7 +282,7 @@ class PhaseClock:
         self._delivery: list[float] = []
         compose, deliver, record = dispatcher._compose, dispatcher._deliver, dispatcher._record
         materialise, send_round = dispatcher._materialise_due_steps, dispatcher._send_round
-        mime_bytes = transports.mime_bytes
+        mime_bytes = mime.mime_bytes
 
         def timed_compose(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
@@ -312,7 +312,7 @@ class PhaseClock:
         dispatcher._materialise_due_steps = self._timed("materialise", materialise)
         dispatcher._send_round = self._timed("send_round", send_round)
         self._mime_bytes = mime_bytes
-        transports.mime_bytes = timed_mime
+        mime.mime_bytes = timed_mime
 
     def _timed(self, name: str, step: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
         async def timed(*args: Any, **kwargs: Any) -> Any:
@@ -328,7 +328,7 @@ class PhaseClock:
         return timed
 
     def close(self) -> None:
-        transports.mime_bytes = self._mime_bytes
+        mime.mime_bytes = self._mime_bytes
 
     def breakdown(self, rounds_total: float) -> dict[str, float]:
         s = self.seconds

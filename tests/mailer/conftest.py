@@ -23,6 +23,16 @@ def smtp() -> Iterator[SmtpSink]:
         yield sink
 
 
+@pytest.fixture(autouse=True)
+def relay_behaves(smtp: SmtpSink) -> Iterator[None]:
+    """Each test starts with a relay that offers PIPELINING, answers at once, refuses no
+    one (the SMTP server is shared by the session)."""
+    yield
+    smtp.pipelining, smtp.delay_seconds = True, 0.0
+    smtp.busy.clear()
+    smtp.refused.clear()
+
+
 @pytest.fixture(scope="session")
 async def providers() -> AsyncIterator[Providers]:
     fake = Providers()

@@ -45,6 +45,20 @@ class SmtpSink:
     refused: set[str] = field(default_factory=set)
     busy: Counter[str] = field(default_factory=Counter)
     delay_seconds: float = 0.0  # a slow relay
+    pipelining: bool = True  # offered, as Postfix does (aiosmtpd itself does not)
+
+    async def handle_EHLO(  # noqa: N802 — aiosmtpd's hook name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_RCPT(  # noqa: N802 — aiosmtpd's hook name
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any

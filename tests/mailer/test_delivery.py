@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from auftakt_mailer.app import MailerService, create_app
 from auftakt_mailer.messages import OutgoingMail
 from auftakt_mailer.settings import MailerSettings
@@ -107,13 +108,16 @@ async def test_a_crash_after_resend_took_the_mail_resends_with_the_same_idempote
     assert [(s["status"], s["attempts"]) for s in await sends(db, str(lead_id))] == [("sent", 2)]
 
 
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
 async def test_a_temporary_smtp_failure_is_retried_with_back_off_and_sent_once(
+    pipelining: bool,
     mailer_settings: MailerSettings,
     mailer: MailerService,
     smtp: SmtpSink,
     clock: MovableClock,
     db: AsyncEngine,
 ) -> None:
+    smtp.pipelining = pipelining
     [(lead_id, address)] = await known_leads(db, mailer_settings, 1, due=clock.now)
     smtp.busy[address] = 1
     assert await deliver_due(mailer) == 0
@@ -124,7 +128,9 @@ async def test_a_temporary_smtp_failure_is_retried_with_back_off_and_sent_once(
     assert [(s["status"], s["attempts"]) for s in await sends(db, str(lead_id))] == [("sent", 2)]
 
 
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
 async def test_an_address_refused_for_good_is_a_bounce_that_ends_the_sequences(
+    pipelining: bool,
     mailer_settings: MailerSettings,
     mailer: MailerService,
     smtp: SmtpSink,
@@ -132,9 +138,11 @@ async def test_an_address_refused_for_good_is_a_bounce_that_ends_the_sequences(
     db: AsyncEngine,
     nc,
 ) -> None:
-    [(lead_id, address)] = await known_leads(db, mailer_settings, 1, due=clock.now)
+    smtp.pipelining = pipelining
+    [(lead_id, address), (_, neighbour)] = await known_leads(db, mailer_settings, 2, due=clock.now)
     smtp.refused.add(address)
     await deliver_due(mailer)
+    assert len(smtp.to(neighbour)) == 1  # the refusal did not break the connection
     [(subject, event, _)] = await stream_messages(nc, for_lead(str(lead_id)), expect=1)
     assert (subject, event["permanent"]) == ("email.bounced", True)
     await eventually(
@@ -255,15 +263,23 @@ async def test_stopping_the_mailer_lets_the_mails_under_way_finish_and_be_record
     await clear_queue(mailer_settings)
     leads = await known_leads(db, mailer_settings, 5, due=clock.now)
     smtp.delay_seconds = 0.5
-    try:
-        service = MailerService(mailer_settings, clock=clock)  # dispatching on its own
-        await service.start()
-        await eventually(
-            lambda: rows(db, "SELECT 1 FROM mailer.sends WHERE status = 'sending'"), bool
-        )
-        await service.stop()  # a deploy, a scale-down
-    finally:
-        smtp.delay_seconds = 0.0
+    service = MailerService(mailer_settings, clock=clock)  # dispatching on its own
+    await service.start()
+    await eventually(lambda: rows(db, "SELECT 1 FROM mailer.sends WHERE status = 'sending'"), bool)
+    await service.stop()  # a deploy, a scale-down
     for lead_id, address in leads:
         assert len(smtp.to(address)) == 1
         assert [s["status"] for s in await sends(db, str(lead_id))] == ["sent"]
+
+
+async def test_a_relay_offering_pipelining_gets_each_mail_in_one_round_trip(
+    mailer_settings: MailerSettings, smtp: SmtpSink
+) -> None:
+    transport = SmtpTransport(mailer_settings)
+    offered = await transport._session()
+    smtp.pipelining = False
+    not_offered = await transport._session()
+    for session in (offered, not_offered):
+        session.close()
+    assert type(offered).__name__ == "_PipelinedSession"
+    assert type(not_offered).__name__ == "_CommandSession"

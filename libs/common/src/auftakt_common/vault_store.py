@@ -6,7 +6,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, LargeBinary, String, Table, delete, func, insert, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    LargeBinary,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,6 +40,13 @@ data_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("rotated_at", DateTime(timezone=True)),
 )
+
+
+# one array parameter, not one bind parameter per id: the statement is compiled once and
+# stays cheap for a batch of hundreds
+_SELECT_KEYS = select(
+    data_keys.c.lead_id, data_keys.c.master_key_id, data_keys.c.wrapped_key
+).where(data_keys.c.lead_id == any_(bindparam("lead_ids", type_=ARRAY(PgUUID(as_uuid=True)))))
 
 
 class DataKeyShredded(Exception):
@@ -67,11 +87,7 @@ class KeyStore:
         """The keys that open, and the leads whose stored key does not (a master key
         missing from the configuration, a damaged row): one bad key must not stop work
         on the others. Leads without a key (shredded) are in neither."""
-        rows = await conn.execute(
-            select(data_keys.c.lead_id, data_keys.c.master_key_id, data_keys.c.wrapped_key).where(
-                data_keys.c.lead_id.in_(list(lead_ids))
-            )
-        )
+        rows = await conn.execute(_SELECT_KEYS, {"lead_ids": list(lead_ids)})
         keys: dict[UUID, DataKey] = {}
         unopenable: list[UUID] = []
         for row in rows:
