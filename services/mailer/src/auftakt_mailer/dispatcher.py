@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,11 @@ class RoundResult:
     @property
     def busy(self) -> bool:
         return bool(self.sent or self.failed or self.alerts)
+
+
+def _numbers(context: str | None) -> dict[str, int]:
+    """An enrolment's personalisation numbers (JSON text: most are `{}`, parsed only if not)."""
+    return json.loads(context) if context and context != "{}" else {}
 
 
 class _Never(Exception):
@@ -350,7 +356,7 @@ class Dispatcher:
             budget_max=profile["budget_max"],
             event_date=profile["event_date"],
             event_type=profile["event_type"],
-            context=send["context"] or {},
+            context=_numbers(send["context"]),
             slots_left=slots,
         )
         rendered = render(step.subject, step.body_html, step.body_text, values)

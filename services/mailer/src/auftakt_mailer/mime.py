@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import secrets
 from email.message import EmailMessage
@@ -47,7 +48,8 @@ def _mailbox(value: str) -> str:
 
 
 def _body_part(content_type: str, text: str) -> bytes:
-    encoded = base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
+    flat = binascii.b2a_base64(text.encode("utf-8"), newline=False)
+    encoded = b"".join(flat[i : i + 76] + b"\r\n" for i in range(0, len(flat), 76))
     return (
         f'Content-Type: {content_type}; charset="utf-8"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\n"

@@ -340,7 +340,7 @@ async def due_enrolments(conn: AsyncConnection, now: datetime, limit: int) -> li
     return await _rows(
         conn,
         """SELECT e.id, e.lead_id, e.sequence_id, e.next_position, e.next_due_at,
-                  e.enrolled_at, e.context
+                  e.enrolled_at, e.context::text AS context
            FROM mailer.enrolments e
            JOIN mailer.sequences s ON s.id = e.sequence_id AND s.active
            WHERE e.state IN ('active', 'waiting_consent') AND e.next_due_at <= %(now)s
@@ -417,7 +417,7 @@ async def claim_sends(conn: AsyncConnection, now: datetime, limit: int) -> list[
            FROM due WHERE s.id = due.id
            RETURNING s.id, s.lead_id, s.enrolment_id, s.sequence_id, s.position, s.kind,
                      s.marketing, s.attempts, s.created_at,
-                     (SELECT context FROM mailer.enrolments e WHERE e.id = s.enrolment_id)
+                     (SELECT context::text FROM mailer.enrolments e WHERE e.id = s.enrolment_id)
                      AS context""",
         {"now": now, "limit": limit},
     )
