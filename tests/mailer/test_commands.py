@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from auftakt_common.commands import MAILER_SEQUENCE_PUT, MAILER_SEQUENCES_LIST
 from auftakt_mailer.app import MailerService
+from auftakt_mailer.settings import MailerSettings
 from nats.aio.client import Client
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.scoring.helpers import MovableClock
+
+from .fakes import SmtpSink
+from .helpers import deliver_due, known_leads
 
 
 def _sequence(subject: str, *, event: str = "lead.magnet_downloaded") -> dict[str, object]:
@@ -57,3 +66,63 @@ async def test_a_valid_sequence_is_saved_and_listed(mailer: MailerService, nc: C
     listed = json.loads((await nc.request(MAILER_SEQUENCES_LIST, b"", timeout=5)).data)
     keys = {sequence["key"] for sequence in listed["data"]["sequences"]}
     assert {"checklist_2025", "budget_calculator", "seven_mistakes"} <= keys
+
+
+async def test_editing_a_sequence_keeps_enrolled_leads_on_their_step(
+    mailer_settings: MailerSettings,
+    mailer: MailerService,
+    smtp: SmtpSink,
+    clock: MovableClock,
+    db: AsyncEngine,
+    nc: Client,
+) -> None:
+    def step(delay: int, subject: str, position: int | None = None) -> dict[str, object]:
+        return {
+            "position": position,
+            "delay_hours": delay,
+            "transactional": delay == 0,
+            "subject": subject,
+            "body_html": "<p>Hallo {{ first_name }}</p>",
+            "body_text": "Hallo {{ first_name }}",
+        }
+
+    sequence = {
+        "key": "summer_series",
+        "name": "Sommerfest-Serie",
+        "trigger": {"event": "lead.magnet_downloaded", "filter": {"magnet_type": "summer"}},
+        "steps": [step(0, "Eins"), step(48, "Zwei"), step(96, "Drei")],
+    }
+    assert (await _put(nc, sequence))["ok"] is True
+    [(lead_id, address)] = await known_leads(
+        db, mailer_settings, 1, due=clock.now, sequence="summer_series"
+    )
+    async with db.begin() as conn:  # the lead confirmed its consent
+        await conn.execute(
+            text("UPDATE mailer.leads SET consent_confirmed_at = now() WHERE lead_id = :id"),
+            {"id": lead_id},
+        )
+    mailer.book.invalidate()
+    assert await deliver_due(mailer) == 1  # "Eins"; the lead now stands at "Zwei"
+
+    listed = json.loads((await nc.request(MAILER_SEQUENCES_LIST, b"", timeout=5)).data)
+    [saved] = [s for s in listed["data"]["sequences"] if s["key"] == "summer_series"]
+    one, _, three = saved["steps"]
+    # "Zwei" removed, "Drei" kept, a new step "Vier" added later
+    sequence["steps"] = [
+        step(0, "Eins", one["position"]),
+        step(96, "Drei", three["position"]),
+        step(144, "Vier"),
+    ]
+    reply = await _put(nc, sequence)
+    assert reply["ok"] is True, reply
+    assert [s["subject"] for s in reply["data"]["steps"]] == ["Eins", "Drei", "Vier"]  # type: ignore[index]
+    mailer.book.invalidate()
+
+    clock.now += timedelta(hours=49)  # when "Zwei" was due: nothing, "Drei" keeps its time
+    assert await deliver_due(mailer) == 0
+    clock.now += timedelta(hours=48)
+    assert await deliver_due(mailer) == 1
+    clock.now += timedelta(hours=48)
+    assert await deliver_due(mailer) == 1
+    assert [str(m["Subject"]) for m in smtp.to(address)] == ["Eins", "Drei", "Vier"]
+    assert (await _put(nc, {**sequence, "steps": [step(0, "X", 999)]}))["ok"] is False

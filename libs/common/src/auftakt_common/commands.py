@@ -116,8 +116,11 @@ class MailTrigger(_Command):
 class MailStep(_Command):
     """One mail of a sequence, `delay_hours` after enrolment. Texts are templates with
     placeholders like `{{ first_name }}`. `transactional`: content the lead asked for,
-    which may go out without marketing consent (only ever the first step)."""
+    which may go out without marketing consent (only ever the first step). `position`:
+    the step's lasting id, as listed (keep it when editing a step; None for a new one); a
+    step left out is removed, and leads standing at it go on with the next."""
 
+    position: int | None = Field(default=None, ge=1, le=32_000)
     delay_hours: int = Field(ge=0, le=24 * 365)
     subject: str = Field(min_length=1, max_length=500)
     body_html: str = Field(min_length=1, max_length=100_000)

@@ -253,6 +253,14 @@ class Dispatcher:
                 update |= {"state": "completed", "next_due_at": None, "ended_at": now}
                 updates.append(update)
                 continue
+            if step.position != position:  # the due step was switched off or removed
+                skipped = sequence.by_position(position)
+                gap = step.delay_hours - (skipped.delay_hours if skipped else step.delay_hours)
+                shifted = due_at + timedelta(hours=max(0, gap))
+                if shifted > now:  # the next step keeps its own spacing
+                    update |= {"next_position": step.position, "next_due_at": shifted}
+                    updates.append(update)
+                    continue
             verdict = verdict_for(
                 facts.get(enrolment["lead_id"]),
                 marketing=not step.transactional,

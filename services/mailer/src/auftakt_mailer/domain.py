@@ -87,6 +87,11 @@ class Trigger:
 
 @dataclass(frozen=True, slots=True)
 class StepDefinition:
+    """One mail of a sequence. `position` is the step's lasting id within its sequence
+    (enrolments and sends refer to it; editing never renumbers); steps run in order of
+    `delay_hours`. A `removed` step is kept, switched off, for the enrolments that stand
+    at it, and no longer shown."""
+
     position: int
     delay_hours: int
     subject: str
@@ -95,6 +100,7 @@ class StepDefinition:
     # requested content (the checklist itself): may go out without marketing consent
     transactional: bool = False
     active: bool = True
+    removed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +113,26 @@ class SequenceDefinition:
     steps: tuple[StepDefinition, ...]
     version: int = 1
 
+    def by_position(self, position: int) -> StepDefinition | None:
+        return next((step for step in self.steps if step.position == position), None)
+
+    def _index(self, position: int) -> int | None:
+        return next((i for i, step in enumerate(self.steps) if step.position == position), None)
+
     def step_at(self, position: int) -> StepDefinition | None:
-        """The active step at `position`, else the next active one after it."""
-        return next(
-            (step for step in self.steps if step.position >= position and step.active), None
-        )
+        """The step at `position` if it is on, else the next one that is (a step switched
+        off or removed is passed over; an unknown position ends the sequence)."""
+        index = self._index(position)
+        if index is None:
+            return None
+        return next((step for step in self.steps[index:] if step.active), None)
+
+    def step_after(self, position: int | None) -> StepDefinition | None:
+        """The next step that is on after `position` (None: the first)."""
+        index = -1 if position is None else self._index(position)
+        if index is None:
+            return None
+        return next((step for step in self.steps[index + 1 :] if step.active), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,23 +224,22 @@ def verdict_for(
 
 
 def next_step(
-    sequence: SequenceDefinition, after_position: int, sent_at: datetime
+    sequence: SequenceDefinition, after_position: int | None, sent_at: datetime
 ) -> tuple[int, datetime] | None:
     """The step after `after_position` and when it is due: the delays are relative to
     enrolment, so the gap to the next step is the difference of the delays, counted from
     when this step went out (`sent_at`: a step held for consent, or sent late after an
     outage or a paused sequence, moves the later ones with it, so they never pile up)."""
-    current = next((step for step in sequence.steps if step.position == after_position), None)
-    later = [s for s in sequence.steps if s.position > after_position and s.active]
-    if not later:
+    following = sequence.step_after(after_position)
+    if following is None:
         return None
-    following = min(later, key=lambda step: step.position)
+    current = next((s for s in sequence.steps if s.position == after_position), None)
     gap = following.delay_hours - (current.delay_hours if current else 0)
     return following.position, sent_at + timedelta(hours=max(0, gap))
 
 
 def first_step(sequence: SequenceDefinition, enrolled_at: datetime) -> tuple[int, datetime] | None:
-    return next_step(sequence, -1, enrolled_at)
+    return next_step(sequence, None, enrolled_at)
 
 
 def format_euro(amount: int) -> str:
@@ -286,4 +306,5 @@ def personalisation(
 
 
 def ordered_steps(steps: Sequence[StepDefinition]) -> tuple[StepDefinition, ...]:
-    return tuple(sorted(steps, key=lambda step: step.position))
+    """In the order they go out: by delay (steps added later with the same delay after)."""
+    return tuple(sorted(steps, key=lambda step: (step.delay_hours, step.position)))

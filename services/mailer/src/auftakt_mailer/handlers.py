@@ -37,7 +37,13 @@ from faststream.nats import NatsBroker
 
 from . import repository as repo
 from .reactions import Reactions
-from .sequences import SequenceBook, definition_of, sequence_errors, to_command
+from .sequences import (
+    SequenceBook,
+    definition_of,
+    position_errors,
+    sequence_errors,
+    to_command,
+)
 from .settings import MailerSettings
 
 __all__ = ["MAX_IN_FLIGHT", "SERVICE", "register_handlers"]
@@ -129,8 +135,10 @@ def register_handlers(
         if errors := sequence_errors(sequence):
             return CommandReply(ok=False, errors=errors)
         async with relay.transaction() as conn:
-            existing = {s.key: s.id for s in await repo.list_sequences(conn)}
-            await repo.save_sequence(conn, definition_of(sequence, existing.get(sequence.key)))
+            existing = {s.key: s for s in await repo.list_sequences(conn)}.get(sequence.key)
+            if errors := position_errors(sequence, existing):
+                return CommandReply(ok=False, errors=errors)
+            await repo.save_sequence(conn, definition_of(sequence, existing))
             saved = next(s for s in await repo.list_sequences(conn) if s.key == sequence.key)
         book.invalidate()
         return CommandReply(ok=True, data=to_command(saved))

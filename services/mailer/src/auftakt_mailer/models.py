@@ -68,6 +68,8 @@ class StepRow(Base):
     body_text: Mapped[str] = mapped_column(Text)
     transactional: Mapped[bool] = mapped_column(server_default=text("false"))
     active: Mapped[bool] = mapped_column(server_default=text("true"))
+    # left out by an edit: kept for the enrolments that stand at it, no longer listed
+    removed: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
 class LeadRow(Base):

@@ -90,6 +90,7 @@ async def list_sequences(conn: AsyncConnection) -> list[SequenceDefinition]:
                 body_text=step["body_text"],
                 transactional=step["transactional"],
                 active=step["active"],
+                removed=step["removed"],
             )
         )
     return [
@@ -132,8 +133,8 @@ async def save_sequence(conn: AsyncConnection, sequence: SequenceDefinition) -> 
     async with pg.cursor() as cursor:
         await cursor.executemany(
             """INSERT INTO mailer.steps (sequence_id, position, delay_hours, subject, body_html,
-                   body_text, transactional, active)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+                   body_text, transactional, active, removed)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             [
                 (
                     sequence_id,
@@ -144,6 +145,7 @@ async def save_sequence(conn: AsyncConnection, sequence: SequenceDefinition) -> 
                     step.body_text,
                     step.transactional,
                     step.active,
+                    step.removed,
                 )
                 for step in sequence.steps
             ],

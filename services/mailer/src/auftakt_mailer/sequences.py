@@ -3,6 +3,7 @@ and cached per process, reloaded within a second of a change by any replica."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Mapping
@@ -12,10 +13,10 @@ from auftakt_common.commands import FieldError, MailSequence, MailStep, MailTrig
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import repository as repo
-from .domain import TRIGGER_FIELDS, SequenceDefinition, StepDefinition, Trigger
+from .domain import TRIGGER_FIELDS, SequenceDefinition, StepDefinition, Trigger, ordered_steps
 from .templates import check_template
 
-__all__ = ["SequenceBook", "definition_of", "sequence_errors", "to_command"]
+__all__ = ["SequenceBook", "definition_of", "position_errors", "sequence_errors", "to_command"]
 
 _CHECK_INTERVAL_SECONDS = 1.0
 
@@ -64,16 +65,41 @@ def sequence_errors(sequence: MailSequence) -> list[FieldError]:
     return errors
 
 
-def definition_of(sequence: MailSequence, existing_id: uuid.UUID | None) -> SequenceDefinition:
-    return SequenceDefinition(
-        id=existing_id or uuid.uuid4(),
-        key=sequence.key,
-        name=sequence.name,
-        trigger=Trigger(sequence.trigger.event, dict(sequence.trigger.filter)),
-        active=sequence.active,
-        steps=tuple(
+def position_errors(
+    sequence: MailSequence, existing: SequenceDefinition | None
+) -> list[FieldError]:
+    """Steps must name positions the sequence has, each once."""
+    known = {step.position for step in existing.steps} if existing else set()
+    errors, seen = [], set()
+    for index, step in enumerate(sequence.steps):
+        if step.position is None:
+            continue
+        if step.position not in known or step.position in seen:
+            errors.append(
+                FieldError(
+                    field=f"steps.{index}.position",
+                    message="unbekannt oder doppelt (neue Schritte ohne Position senden)",
+                )
+            )
+        seen.add(step.position)
+    return errors
+
+
+def definition_of(
+    sequence: MailSequence, existing: SequenceDefinition | None
+) -> SequenceDefinition:
+    """The sequence to store: steps keep their positions, new steps get new ones, steps
+    left out stay (removed) for the leads that stand at them."""
+    taken = [step.position for step in existing.steps] if existing else []
+    next_free = max(taken, default=0) + 1
+    steps: list[StepDefinition] = []
+    for step in sequence.steps:
+        position = step.position
+        if position is None:
+            position, next_free = next_free, next_free + 1
+        steps.append(
             StepDefinition(
-                position=index + 1,
+                position=position,
                 delay_hours=step.delay_hours,
                 subject=step.subject,
                 body_html=step.body_html,
@@ -81,8 +107,20 @@ def definition_of(sequence: MailSequence, existing_id: uuid.UUID | None) -> Sequ
                 transactional=step.transactional,
                 active=step.active,
             )
-            for index, step in enumerate(sequence.steps)
-        ),
+        )
+    kept = {step.position for step in steps}
+    gone = [
+        dataclasses.replace(step, active=False, removed=True)
+        for step in (existing.steps if existing else ())
+        if step.position not in kept
+    ]
+    return SequenceDefinition(
+        id=existing.id if existing else uuid.uuid4(),
+        key=sequence.key,
+        name=sequence.name,
+        trigger=Trigger(sequence.trigger.event, dict(sequence.trigger.filter)),
+        active=sequence.active,
+        steps=ordered_steps([*steps, *gone]),
     )
 
 
@@ -95,6 +133,7 @@ def to_command(definition: SequenceDefinition) -> MailSequence:
         version=definition.version,
         steps=[
             MailStep(
+                position=step.position,
                 delay_hours=step.delay_hours,
                 subject=step.subject,
                 body_html=step.body_html,
@@ -103,6 +142,7 @@ def to_command(definition: SequenceDefinition) -> MailSequence:
                 active=step.active,
             )
             for step in definition.steps
+            if not step.removed
         ],
     )
 
