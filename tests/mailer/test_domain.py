@@ -14,6 +14,7 @@ from auftakt_mailer.domain import (
     StepDefinition,
     Trigger,
     enrolment_context,
+    first_step,
     next_step,
     personalisation,
     verdict_for,
@@ -34,7 +35,7 @@ def _sequence(*delays: int) -> SequenceDefinition:
 
 def test_the_next_step_is_due_the_difference_of_the_delays_after_this_one_was_due() -> None:
     sequence = _sequence(0, 72, 168, 336)
-    assert next_step(sequence, -1, NOW) == (1, NOW)
+    assert first_step(sequence, NOW) == (1, NOW)
     assert next_step(sequence, 1, NOW) == (2, NOW + timedelta(hours=72))
     held_until = NOW + timedelta(hours=100)  # step 2 waited for consent: step 3 moves along
     assert next_step(sequence, 2, held_until) == (3, held_until + timedelta(hours=96))
