@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.scoring.helpers import MovableClock
 
 from .fakes import SmtpSink
-from .helpers import deliver_due, known_leads
+from .helpers import deliver_due, known_leads, rows
 
 
 def _sequence(subject: str, *, event: str = "lead.magnet_downloaded") -> dict[str, object]:
@@ -126,3 +126,29 @@ async def test_editing_a_sequence_keeps_enrolled_leads_on_their_step(
     assert await deliver_due(mailer) == 1
     assert [str(m["Subject"]) for m in smtp.to(address)] == ["Eins", "Drei", "Vier"]
     assert (await _put(nc, {**sequence, "steps": [step(0, "X", 999)]}))["ok"] is False
+
+
+async def test_a_switched_off_sequence_holds_its_leads_until_it_is_switched_on(
+    mailer_settings: MailerSettings,
+    mailer: MailerService,
+    smtp: SmtpSink,
+    clock: MovableClock,
+    db: AsyncEngine,
+    nc: Client,
+) -> None:
+    listed = json.loads((await nc.request(MAILER_SEQUENCES_LIST, b"", timeout=5)).data)
+    [checklist] = [s for s in listed["data"]["sequences"] if s["key"] == "checklist_2025"]
+    [(_, address)] = await known_leads(db, mailer_settings, 1, due=clock.now)
+    try:
+        assert (await _put(nc, {**checklist, "active": False, "version": None}))["ok"] is True
+        mailer.book.invalidate()
+        assert await deliver_due(mailer) == 0
+        [paused] = await rows(
+            db, "SELECT count(*) AS n FROM mailer.enrolments WHERE state = 'paused'"
+        )
+        assert paused["n"] == 1
+    finally:
+        assert (await _put(nc, {**checklist, "version": None}))["ok"] is True
+        mailer.book.invalidate()
+    assert await deliver_due(mailer) == 1
+    assert len(smtp.to(address)) == 1

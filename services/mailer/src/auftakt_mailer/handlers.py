@@ -140,6 +140,7 @@ def register_handlers(
                 return CommandReply(ok=False, errors=errors)
             await repo.save_sequence(conn, definition_of(sequence, existing))
             saved = next(s for s in await repo.list_sequences(conn) if s.key == sequence.key)
+            await repo.pause_enrolments(conn, saved.id, paused=not saved.active)
         book.invalidate()
         return CommandReply(ok=True, data=to_command(saved))
 

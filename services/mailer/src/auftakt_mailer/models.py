@@ -109,7 +109,8 @@ class EnrolmentRow(Base):
     sequence_id: Mapped[UUID] = mapped_column(
         ForeignKey(f"{SCHEMA}.sequences.id", ondelete="CASCADE")
     )
-    state: Mapped[str] = mapped_column(String(20))  # active | waiting_consent | completed | stopped
+    # active | waiting_consent | paused (sequence off) | completed | stopped
+    state: Mapped[str] = mapped_column(String(20))
     next_position: Mapped[int | None] = mapped_column(SmallInteger)
     next_due_at: Mapped[datetime | None] = _at()
     context: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=text("'{}'"))

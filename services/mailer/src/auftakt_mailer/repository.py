@@ -31,6 +31,7 @@ __all__ = [
     "lead_profiles",
     "list_sequences",
     "month_slots",
+    "pause_enrolments",
     "queue_notifications",
     "queue_send",
     "record_lead_fact",
@@ -150,6 +151,18 @@ async def save_sequence(conn: AsyncConnection, sequence: SequenceDefinition) -> 
                 for step in sequence.steps
             ],
         )
+
+
+async def pause_enrolments(conn: AsyncConnection, sequence_id: UUID, *, paused: bool) -> None:
+    """A sequence switched off: its enrolments wait (`paused`, out of the due index) instead
+    of being passed over by every round; switched on again, they go on where they were."""
+    before, after = ("active", "paused") if paused else ("paused", "active")
+    await _execute(
+        conn,
+        "UPDATE mailer.enrolments SET state = %(after)s "
+        "WHERE sequence_id = %(sequence_id)s AND state = %(before)s",
+        {"sequence_id": sequence_id, "before": before, "after": after},
+    )
 
 
 async def month_slots(conn: AsyncConnection) -> dict[dt.date, int]:
@@ -315,7 +328,7 @@ async def stop_enrolments(conn: AsyncConnection, lead_id: UUID, reason: str, now
         conn,
         """UPDATE mailer.enrolments SET state = 'stopped', stop_reason = %(reason)s,
                ended_at = %(now)s, next_due_at = NULL
-           WHERE lead_id = %(lead_id)s AND state IN ('active', 'waiting_consent')""",
+           WHERE lead_id = %(lead_id)s AND state IN ('active', 'waiting_consent', 'paused')""",
         params,
     )
     await _execute(

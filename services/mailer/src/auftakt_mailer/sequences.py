@@ -3,6 +3,7 @@ and cached per process, reloaded within a second of a change by any replica."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 import uuid
@@ -155,16 +156,20 @@ class SequenceBook:
         self._by_id: dict[uuid.UUID, SequenceDefinition] = {}
         self._version: tuple[int, int] | None = None
         self._checked_at = 0.0
+        self._refreshing = asyncio.Lock()  # one reload, however many handlers ask at once
 
     async def current(
         self, conn: AsyncConnection | None = None
     ) -> Mapping[uuid.UUID, SequenceDefinition]:
-        if time.monotonic() - self._checked_at >= _CHECK_INTERVAL_SECONDS:
-            if conn is None:
-                async with self._engine.connect() as own:
-                    await self._refresh(own)
-            else:
-                await self._refresh(conn)
+        if time.monotonic() - self._checked_at < _CHECK_INTERVAL_SECONDS:
+            return self._by_id
+        async with self._refreshing:
+            if time.monotonic() - self._checked_at >= _CHECK_INTERVAL_SECONDS:
+                if conn is None:
+                    async with self._engine.connect() as own:
+                        await self._refresh(own)
+                else:
+                    await self._refresh(conn)
         return self._by_id
 
     async def _refresh(self, conn: AsyncConnection) -> None:
