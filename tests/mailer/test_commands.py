@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from auftakt_common.commands import MAILER_SEQUENCE_PUT, MAILER_SEQUENCES_LIST
+from auftakt_common.commands import (
+    MAILER_SEQUENCE_PREVIEW,
+    MAILER_SEQUENCE_PUT,
+    MAILER_SEQUENCES_LIST,
+)
 from auftakt_mailer.app import MailerService
 from auftakt_mailer.settings import MailerSettings
 from nats.aio.client import Client
@@ -152,3 +156,33 @@ async def test_a_switched_off_sequence_holds_its_leads_until_it_is_switched_on(
         mailer.book.invalidate()
     assert await deliver_due(mailer) == 1
     assert len(smtp.to(address)) == 1
+
+
+async def test_a_step_previews_for_a_chosen_lead_and_with_fallbacks(
+    mailer_settings: MailerSettings,
+    mailer: MailerService,
+    clock: MovableClock,
+    db: AsyncEngine,
+    nc: Client,
+) -> None:
+    [(lead_id, address)] = await known_leads(db, mailer_settings, 1, due=clock.now)
+
+    async def preview(body: dict[str, object]) -> dict[str, object]:
+        reply = await nc.request(MAILER_SEQUENCE_PREVIEW, json.dumps(body).encode(), timeout=5)
+        result: dict[str, object] = json.loads(reply.data)
+        return result
+
+    chosen = await preview({"key": "checklist_2025", "position": 4, "lead_id": str(lead_id)})
+    assert chosen["ok"] is True, chosen
+    mail = chosen["data"]
+    assert isinstance(mail, dict)
+    assert mail["to"] == address and mail["subject"] == "Noch am Planen? Hier ist ein Angebot"
+    assert "falls Team GmbH noch Musik sucht" in mail["text"]
+    assert "Hallo Team," in mail["text"] and "Abmelden" in mail["text"]
+
+    anonymous = await preview({"key": "checklist_2025"})
+    assert anonymous["ok"] is True
+    assert "Hallo zusammen," in anonymous["data"]["text"]  # type: ignore[index]
+
+    unknown = await preview({"key": "checklist_2025", "position": 99})
+    assert unknown["ok"] is False and unknown["errors"][0]["field"] == "position"  # type: ignore[index]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Generic, Literal, TypeVar
+from uuid import UUID
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -21,7 +22,10 @@ __all__ = [
     "DeleteActivityMapping",
     "FieldError",
     "MAILER_SEQUENCES_LIST",
+    "MAILER_SEQUENCE_PREVIEW",
     "MAILER_SEQUENCE_PUT",
+    "MailPreview",
+    "PreviewMail",
     "MailSequence",
     "MailSequences",
     "MailStep",
@@ -45,6 +49,7 @@ SCORING_MAPPING_PUT = "scoring.mappings.put"
 SCORING_MAPPING_DELETE = "scoring.mappings.delete"
 MAILER_SEQUENCES_LIST = "mailer.sequences.list"
 MAILER_SEQUENCE_PUT = "mailer.sequences.put"
+MAILER_SEQUENCE_PREVIEW = "mailer.sequences.preview"
 
 _SLUG = r"^[a-z][a-z0-9_]{1,99}$"
 
@@ -140,6 +145,24 @@ class MailSequence(_Command):
 
 class MailSequences(_Command):
     sequences: list[MailSequence]
+
+
+class PreviewMail(_Command):
+    """Show a step as this lead would get it (`lead_id` None: with every fallback); the
+    first step when `position` is None."""
+
+    key: str = Field(pattern=_SLUG)
+    position: int | None = Field(default=None, ge=1, le=32_000)
+    lead_id: UUID | None = None
+
+
+class MailPreview(_Command):
+    """The mail as it would leave (without tracking): for staff, so with the lead's name."""
+
+    to: str
+    subject: str
+    html: str
+    text: str
 
 
 class FieldError(BaseModel):

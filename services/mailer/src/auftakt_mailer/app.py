@@ -110,7 +110,13 @@ class MailerService(RunningService):
         self.broker.add_middleware(self.settler.middleware)
         reactions = Reactions(self.relay, self.book, self.alerts, settings, clock)
         register_handlers(
-            self.broker, reactions, self.book, self.relay, settings, self.dispatcher.wake
+            self.broker,
+            reactions,
+            self.book,
+            self.relay,
+            settings,
+            self.dispatcher.wake,
+            self.dispatcher.preview,
         )
         declare_published(
             self.broker, SERVICE, (EmailSent, EmailBounced, EmailComplained, NotificationSent)

@@ -18,29 +18,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import structlog
+from auftakt_common.commands import CommandReply, FieldError, MailPreview, PreviewMail
 from auftakt_common.events import EmailBounced, EmailSent, NotificationSent
 from auftakt_common.outbox import OutboxRelay, add_events
-from auftakt_common.vault import DataKey, SealedValueInvalid
 from auftakt_common.vault_store import KeyStore
 from tenacity import AsyncRetrying, stop_after_delay, wait_exponential_jitter
 
 from . import repository as repo
 from .alerts import AlertFailed, AlertSender
-from .domain import LeadFacts, SequenceDefinition, next_step, personalisation, verdict_for
-from .messages import LinkMaker, OutgoingMail, compose, double_opt_in_text
+from .composer import Composer, Never, NotNow
+from .domain import SequenceDefinition, next_step, verdict_for
+from .messages import LinkMaker, OutgoingMail
 from .models import outbox
 from .sequences import SequenceBook
 from .settings import MailerSettings
-from .templates import RenderedText, render
 from .transports import DeliveryFailed, Transport
 
 __all__ = ["Dispatcher", "RoundResult"]
@@ -61,40 +60,12 @@ class RoundResult:
         return bool(self.sent or self.failed or self.alerts)
 
 
-def _numbers(context: str | None) -> dict[str, int]:
-    """An enrolment's personalisation numbers (JSON text: most are `{}`, parsed only if not)."""
-    return json.loads(context) if context and context != "{}" else {}
-
-
-class _Never(Exception):
-    """This mail must not go out (any more): cancelled."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _NotNow(_Never):
-    """This mail cannot go out yet: tried again later."""
+def _refusal(field: str, message: str) -> CommandReply[MailPreview]:
+    return CommandReply(ok=False, errors=[FieldError(field=field, message=message)])
 
 
 def _retry_at(now: datetime, attempts: int) -> datetime:
     return now + timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
-
-
-def _facts(profile: Mapping[str, Any] | None) -> LeadFacts | None:
-    if profile is None:
-        return None
-    return LeadFacts(
-        known=profile["known"],
-        consent_requested_at=profile["consent_requested_at"],
-        consent_confirmed_at=profile["consent_confirmed_at"],
-        opted_out_at=profile["opted_out_at"],
-        bounced_at=profile["bounced_at"],
-        complained_at=profile["complained_at"],
-        replied_at=profile["replied_at"],
-        status=profile["status"],
-    )
 
 
 class Dispatcher:
@@ -115,13 +86,46 @@ class Dispatcher:
         self._book = book
         self._transport = transport
         self._alerts = alerts
-        self._links = links
+        self._composer = Composer(book, links, settings)
         self._settings = settings
         self._clock = clock
         self._consent_wait = timedelta(days=settings.doi_link_days)
         self._lease = timedelta(seconds=settings.mailer_send_lease_seconds)
         self._wake = asyncio.Event()
         self._stopping = False
+
+    async def preview(self, request: PreviewMail) -> CommandReply[MailPreview]:
+        """A step as a chosen lead would get it (the admin's editor)."""
+        async with self._relay.transaction() as conn:
+            await self._book.current(conn)
+            sequence = self._book.by_key(request.key)
+            if sequence is None:
+                return _refusal("key", "unbekannte Sequenz")
+            step = (
+                sequence.by_position(request.position)
+                if request.position is not None
+                else sequence.step_after(None)
+            )
+            if step is None:
+                return _refusal("position", "unbekannter Schritt")
+            lead_id = request.lead_id
+            profile = (await repo.lead_profiles(conn, [lead_id])).get(lead_id) if lead_id else None
+            if lead_id is not None and profile is None:
+                return _refusal("lead_id", "unbekannter Lead")
+            keys, _ = await self._keys.get_openable(conn, [lead_id] if lead_id else [])
+            slots = await repo.month_slots(conn)
+        mail = self._composer.preview(
+            step,
+            lead_id or uuid.uuid4(),
+            profile,
+            keys.get(lead_id) if lead_id else None,
+            slots,
+            self._clock(),
+        )
+        preview = MailPreview(
+            to=mail.recipient, subject=mail.subject, html=mail.html, text=mail.text
+        )
+        return CommandReply(ok=True, data=preview)
 
     def wake(self) -> None:
         """Something may be due now (a new send was queued): do not wait for the poll."""
@@ -189,11 +193,11 @@ class Dispatcher:
         for send in claimed:
             try:
                 if send["lead_id"] in unopenable:
-                    raise _NotNow("data key does not open")
-                mail = self._compose(send, profiles.get(send["lead_id"]), keys, slots)
-            except _NotNow as not_now:
+                    raise NotNow("data key does not open")
+                mail = self._composer.compose(send, profiles.get(send["lead_id"]), keys, slots)
+            except NotNow as not_now:
                 results.append(self._failure(send, DeliveryFailed(not_now.reason, "retry")))
-            except _Never as never:
+            except Never as never:
                 results.append(self._result(send, "cancelled", error=never.reason))
             except Exception as exc:  # a text that cannot render: this mail only, loudly
                 _log.exception("mail could not be composed", send_id=str(send["id"]))
@@ -312,93 +316,8 @@ class Dispatcher:
         await repo.update_enrolments(conn, updates)
         return sends
 
-    def _compose(
-        self,
-        send: Mapping[str, Any],
-        profile: Mapping[str, Any] | None,
-        keys: Mapping[UUID, DataKey],
-        slots: Mapping[date, int],
-    ) -> OutgoingMail:
-        """The mail for a claimed send; `_Never` if it must not go out (any more),
-        `_NotNow` if it cannot yet (the lead's `lead.created` is still on its way)."""
-        facts = _facts(profile)
-        if profile is None or facts is None or not facts.known:
-            raise _NotNow("lead not known yet")
-        if (reason := facts.undeliverable_reason) is not None:
-            raise _Never(reason)
-        lead_id: UUID = send["lead_id"]
-        key = keys.get(lead_id)
-        if key is None:
-            raise _Never("data key shredded")
-        try:
-            recipient = key.open("email", profile["email_ct"])
-            sealed_name = profile["first_name_ct"]
-            first_name = key.open("first_name", sealed_name) if sealed_name else None
-        except SealedValueInvalid as exc:
-            raise _Never("contact does not decrypt") from exc
-        issued_at: datetime = send["created_at"]
-        if send["kind"] == "double_opt_in":
-            if facts.marketing_allowed:
-                raise _Never("consent already confirmed")
-            if not facts.consent_pending:
-                raise _Never("opted out after the request")
-            rendered = double_opt_in_text(
-                first_name or "",
-                self._links.confirm(lead_id, issued_at=issued_at),
-                self._settings.doi_link_days,
-            )
-            return self._mail(send, recipient, rendered, tracking=False, unsubscribe=False)
-        sequence = self._book_sequence(send["sequence_id"])
-        step = sequence.step_at(send["position"]) if sequence else None
-        if step is None or step.position != send["position"]:
-            raise _Never("step removed or switched off")
-        if send["marketing"]:
-            if (reason := facts.stop_reason) is not None:
-                raise _Never(reason)
-            if not facts.marketing_allowed:
-                raise _Never("no marketing consent")
-        values = personalisation(
-            first_name=first_name,
-            company=profile["company_name"],
-            guest_count=profile["guest_count"],
-            budget_max=profile["budget_max"],
-            event_date=profile["event_date"],
-            event_type=profile["event_type"],
-            context=_numbers(send["context"]),
-            slots_left=slots,
-        )
-        rendered = render(step.subject, step.body_html, step.body_text, values)
-        return self._mail(
-            send, recipient, rendered, tracking=facts.marketing_allowed, unsubscribe=True
-        )
-
     def _book_sequence(self, sequence_id: UUID | None) -> SequenceDefinition | None:
         return self._book.cached(sequence_id) if sequence_id else None
-
-    def _mail(
-        self,
-        send: Mapping[str, Any],
-        recipient: str,
-        rendered: RenderedText,
-        *,
-        tracking: bool,
-        unsubscribe: bool,
-    ) -> OutgoingMail:
-        settings = self._settings
-        return compose(
-            send_id=send["id"],
-            lead_id=send["lead_id"],
-            recipient=recipient,
-            rendered=rendered,
-            sender=settings.mailer_sender,
-            reply_to=settings.mailer_reply_to,
-            imprint=settings.mailer_imprint,
-            links=self._links,
-            tracking=tracking,
-            unsubscribe=unsubscribe,
-            message_domain=settings.sender_domain,
-            issued_at=send["created_at"],
-        )
 
     async def _deliver(self, send: Mapping[str, Any], mail: OutgoingMail) -> dict[str, Any]:
         try:

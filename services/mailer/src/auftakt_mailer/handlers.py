@@ -7,11 +7,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from auftakt_common.commands import (
+    MAILER_SEQUENCE_PREVIEW,
     MAILER_SEQUENCE_PUT,
     MAILER_SEQUENCES_LIST,
     CommandReply,
+    MailPreview,
     MailSequence,
     MailSequences,
+    PreviewMail,
     answer,
     answer_command,
 )
@@ -61,6 +64,7 @@ def register_handlers(
     relay: OutboxRelay,
     settings: MailerSettings,
     wake_dispatcher: Callable[[], None],
+    preview: Callable[[PreviewMail], Awaitable[CommandReply[MailPreview]]],
 ) -> None:
     def subscriber(event: type[Event]) -> Callable[[_Handler], _Handler]:  # noqa: UP047
         return event_subscriber(broker, event, service=SERVICE, max_in_flight=MAX_IN_FLIGHT)
@@ -147,6 +151,10 @@ def register_handlers(
     @broker.subscriber(MAILER_SEQUENCES_LIST, queue=SERVICE, decoder=raw_body)
     async def on_list_sequences(_: bytes) -> CommandReply[MailSequences]:
         return await answer(list_sequences())
+
+    @broker.subscriber(MAILER_SEQUENCE_PREVIEW, queue=SERVICE, decoder=raw_body)
+    async def on_preview_sequence(body: bytes) -> CommandReply[MailPreview]:
+        return await answer_command(PreviewMail, body, preview)
 
     @broker.subscriber(MAILER_SEQUENCE_PUT, queue=SERVICE, decoder=raw_body)
     async def on_put_sequence(body: bytes) -> CommandReply[MailSequence]:

@@ -235,7 +235,7 @@ SEQUENCES: list[dict[str, Any]] = [
                 "subject": "Noch am Planen? Hier ist ein Angebot",
                 "body_text": (
                     "Hallo {{ first_name }},\n\n"
-                    "falls {{ company }} noch Musik für die {{ event_type }} sucht: Bei "
+                    "falls {{ company }} noch Musik sucht: Bei "
                     "Buchung in den nächsten 14 Tagen ist die Tontechnik inklusive. "
                     "Antwortet einfach auf diese Mail oder ruft uns an, wir melden uns "
                     "innerhalb eines Werktags mit einem Vorschlag.\n\n"
@@ -244,7 +244,7 @@ SEQUENCES: list[dict[str, Any]] = [
                 ),
                 "body_html": (
                     "<p>Hallo {{ first_name }},</p>"
-                    "<p>falls {{ company }} noch Musik für die {{ event_type }} sucht: Bei "
+                    "<p>falls {{ company }} noch Musik sucht: Bei "
                     "Buchung in den nächsten 14 Tagen ist die Tontechnik inklusive. "
                     "Antwortet einfach auf diese Mail oder ruft uns an, wir melden uns "
                     "innerhalb eines Werktags mit einem Vorschlag.</p>"
