@@ -280,7 +280,8 @@ class PhaseClock:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self._delivery: list[float] = []
-        compose, deliver, record = dispatcher._compose, dispatcher._deliver, dispatcher._record
+        composer = dispatcher._composer
+        compose, deliver, record = composer.compose, dispatcher._deliver, dispatcher._record
         materialise, send_round = dispatcher._materialise_due_steps, dispatcher._send_round
         mime_bytes = mime.mime_bytes
 
@@ -306,7 +307,7 @@ class PhaseClock:
             finally:
                 self._delivery.append(time.perf_counter())
 
-        dispatcher._compose = timed_compose
+        composer.compose = timed_compose  # type: ignore[method-assign]
         dispatcher._deliver = timed_deliver
         dispatcher._record = self._timed("record", record)
         dispatcher._materialise_due_steps = self._timed("materialise", materialise)

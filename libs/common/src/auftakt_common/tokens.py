@@ -5,9 +5,17 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimedSerializer,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
+from itsdangerous.encoding import base64_encode
 
 __all__ = ["LeadTokens", "MailLink", "MailLinks", "TokenInvalid"]
 
@@ -48,6 +56,14 @@ class _IssuedAtSigner(TimestampSigner):
         return super().get_timestamp() if issued is None else issued
 
 
+class _MailLinkSerializer(URLSafeTimedSerializer):
+    """Uncompressed payloads: a mail link's payload is two ids (and a URL), which zlib
+    barely shortens; trying costs more than signing (the reader accepts both forms)."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(TimedSerializer.dump_payload(self, obj))
+
+
 @dataclass(frozen=True, slots=True)
 class MailLink:
     """What a link in a mail names: the lead, the send it came in, and for a click the
@@ -69,7 +85,7 @@ class MailLinks:
 
     def __init__(self, signing_key: bytes) -> None:
         self._serializers = {
-            purpose: URLSafeTimedSerializer(
+            purpose: _MailLinkSerializer(
                 signing_key, salt=f"auftakt.mail.{purpose}", signer=_IssuedAtSigner
             )
             for purpose in self.PURPOSES

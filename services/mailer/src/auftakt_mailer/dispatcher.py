@@ -205,12 +205,28 @@ class Dispatcher:
             else:
                 outgoing.append((send, mail))
         async with self._claims_renewed([send["id"] for send, _ in outgoing]):
-            results += await asyncio.gather(*(self._deliver(send, mail) for send, mail in outgoing))
+            results += await self._deliver_all(outgoing)
         await self._record(repo.record_send_results, results)
         sent = sum(1 for result in results if result["status"] == "sent")
         if results:
             _log.info("mails dispatched", sent=sent, other=len(results) - sent)
         return sent, len(results) - sent
+
+    async def _deliver_all(
+        self, outgoing: list[tuple[dict[str, Any], OutgoingMail]]
+    ) -> list[dict[str, Any]]:
+        """Hand the mails over, as many at once as there are connections: a few workers
+        taking the next mail, not a task per mail waiting for a connection."""
+        results: list[dict[str, Any]] = [{} for _ in outgoing]
+        pending = iter(enumerate(outgoing))
+
+        async def worker() -> None:
+            for index, (send, mail) in pending:
+                results[index] = await self._deliver(send, mail)
+
+        workers = min(self._settings.mailer_connections, len(outgoing))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        return results
 
     @contextlib.asynccontextmanager
     async def _claims_renewed(self, send_ids: list[UUID]) -> AsyncIterator[None]:

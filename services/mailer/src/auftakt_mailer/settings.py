@@ -42,7 +42,7 @@ class MailerSettings(PersonalDataSettings):
     mailer_imprint: str = _DEV_IMPRINT
 
     # due mails claimed per round; a round starts when the last ended or after the interval
-    mailer_batch_size: int = Field(default=500, ge=1, le=10_000)
+    mailer_batch_size: int = Field(default=1000, ge=1, le=10_000)
     # rounds under way at once per process: one claims and composes while another's mails
     # are in flight (rounds never share a mail: SKIP LOCKED)
     mailer_rounds_in_flight: int = Field(default=2, ge=1, le=8)
