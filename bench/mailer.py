@@ -547,7 +547,7 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--seed-leads", type=int, default=100_000)
     parser.add_argument("--connections", default="8,16", help="SMTP connections, one run each")
-    parser.add_argument("--batch-size", type=int, default=500, help="mailer_batch_size")
+    parser.add_argument("--batch-size", type=int, default=1000, help="mailer_batch_size")
     parser.add_argument(
         "--rounds-in-flight", type=int, default=2, help="mailer_rounds_in_flight (1 = serial)"
     )

@@ -122,12 +122,13 @@ class _PipelinedSession(asyncio.Protocol):
         self._arrived.set()
 
     async def _reply(self) -> tuple[int, str]:
-        async with asyncio.timeout(self._timeout):
-            while not self._replies:
-                if self._lost is not None:
-                    raise self._lost
-                self._arrived.clear()
-                await self._arrived.wait()
+        if not self._replies:  # replies to pipelined commands mostly arrive together
+            async with asyncio.timeout(self._timeout):
+                while not self._replies:
+                    if self._lost is not None:
+                        raise self._lost
+                    self._arrived.clear()
+                    await self._arrived.wait()
         return self._replies.pop(0)
 
     async def transaction(self, sender: bytes, recipient: bytes, content: bytes) -> None:
