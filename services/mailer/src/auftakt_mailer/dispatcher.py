@@ -314,10 +314,7 @@ class Dispatcher:
                         "position": step.position,
                         "kind": "sequence",
                         "marketing": not step.transactional,
-                        "status": "sending",
                         "attempts": 1,
-                        "claimed_at": now,
-                        "dedupe_key": f"{enrolment['id']}:{step.position}",
                         "created_at": now,
                         "context": enrolment["context"],
                     }
@@ -328,7 +325,7 @@ class Dispatcher:
                 else:
                     update["next_position"], update["next_due_at"] = following
             updates.append(update)
-        await repo.add_sends(conn, [{k: v for k, v in s.items() if k != "context"} for s in sends])
+        await repo.add_step_sends(conn, sends, now)
         await repo.update_enrolments(conn, updates)
         return sends
 

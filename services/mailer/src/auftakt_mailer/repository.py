@@ -7,19 +7,17 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from auftakt_common.db import bulk_insert, driver_connection
+from auftakt_common.db import driver_connection
 from psycopg.rows import dict_row
-from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .domain import LeadFacts, SequenceDefinition, StepDefinition, Trigger, ordered_steps
-from .models import NotificationRow, SendRow
 
 __all__ = [
-    "add_sends",
+    "add_step_sends",
     "claim_notifications",
     "claim_sends",
     "double_opt_in_since",
@@ -48,9 +46,6 @@ __all__ = [
     "update_enrolments",
     "upsert_lead_snapshot",
 ]
-
-_sends = cast(Table, SendRow.__table__)
-_notifications = cast(Table, NotificationRow.__table__)
 
 
 async def _rows(conn: AsyncConnection, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -396,10 +391,26 @@ async def double_opt_in_since(conn: AsyncConnection, lead_id: UUID, since: datet
     return bool(rows)
 
 
-async def add_sends(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Add mails to send (each `dedupe_key` new: the caller holds its enrolment's lock)."""
-    if rows:
-        await bulk_insert(conn, _sends, rows)
+async def add_step_sends(
+    conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], now: datetime
+) -> None:
+    """Due steps as sends claimed by this round (`sending`, first attempt), one per
+    (enrolment, step): the caller holds the enrolments' locks."""
+    if not rows:
+        return
+    columns = ("id", "lead_id", "enrolment_id", "sequence_id", "position", "marketing")
+    await _execute(
+        conn,
+        """INSERT INTO mailer.sends (id, lead_id, enrolment_id, sequence_id, position, kind,
+               marketing, status, attempts, claimed_at, dedupe_key, created_at)
+           SELECT u.id, u.lead_id, u.enrolment_id, u.sequence_id, u.position, 'sequence',
+               u.marketing, 'sending', 1, %(now)s, u.enrolment_id::text || ':' || u.position,
+               %(now)s
+           FROM unnest(%(id)s::uuid[], %(lead_id)s::uuid[], %(enrolment_id)s::uuid[],
+                       %(sequence_id)s::uuid[], %(position)s::int2[], %(marketing)s::bool[])
+                AS u(id, lead_id, enrolment_id, sequence_id, position, marketing)""",
+        {"now": now, **{column: [row[column] for row in rows] for column in columns}},
+    )
 
 
 async def queue_send(conn: AsyncConnection, row: Mapping[str, Any]) -> bool:
