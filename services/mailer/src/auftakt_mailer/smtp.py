@@ -101,7 +101,8 @@ class _PipelinedSession(asyncio.Protocol):
 
     @property
     def usable(self) -> bool:
-        return self._lost is None and not self._transport.is_closing()
+        # a reply nobody asked for (a 421 before closing) would shift every later answer
+        return self._lost is None and not self._replies and not self._transport.is_closing()
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
