@@ -241,6 +241,31 @@ async def confirm_consent_page(capture: CaptureDep, token: Token = "") -> Respon
     )
 
 
+async def _record_consent(
+    request: Request,
+    capture: Capture,
+    state: Literal["confirmed", "withdrawn"],
+    path: str,
+    event: ConsentConfirmed | LeadOptedOut,
+) -> ConsentChange | Response:
+    """Record the new consent state in the ledger and publish `event`, in one transaction,
+    unless the state is that already; a German 503 page while the database is away."""
+    try:
+        async with capture.relay.transaction() as conn:
+            change = await _change_consent(
+                conn, event.lead_id, state, source_url=_public_url(capture, path)
+            )
+            if change == "recorded":
+                await add_events(
+                    conn, outbox, [event], correlation_id=correlation_id_of(request.scope)
+                )
+    except _DATABASE_ERRORS as exc:
+        if _is_unavailable(exc):
+            return _unavailable_page()
+        raise
+    return change
+
+
 @router.post(
     "/v1/consent/confirm",
     response_class=HTMLResponse,
@@ -251,25 +276,11 @@ async def confirm_consent(request: Request, capture: CaptureDep, token: Token = 
     link = _verify_confirmation(capture, token)
     if isinstance(link, Response):
         return link
-    try:
-        async with capture.relay.transaction() as conn:
-            change = await _change_consent(
-                conn,
-                link.lead_id,
-                "confirmed",
-                source_url=_public_url(capture, "/v1/consent/confirm"),
-            )
-            if change == "recorded":
-                await add_events(
-                    conn,
-                    outbox,
-                    [ConsentConfirmed(lead_id=link.lead_id)],
-                    correlation_id=correlation_id_of(request.scope),
-                )
-    except _DATABASE_ERRORS as exc:
-        if _is_unavailable(exc):
-            return _unavailable_page()
-        raise
+    change = await _record_consent(
+        request, capture, "confirmed", "/v1/consent/confirm", ConsentConfirmed(lead_id=link.lead_id)
+    )
+    if isinstance(change, Response):
+        return change
     _log.info("consent confirmation", lead_id=str(link.lead_id), outcome=change)
     if change == "no_lead":
         return _no_lead_page()
@@ -319,25 +330,10 @@ async def unsubscribe(request: Request, capture: CaptureDep, token: Token = "") 
     except TokenInvalid:
         return _invalid_page()
     method: Literal["one_click", "page"] = "one_click" if await _is_one_click(request) else "page"
-    try:
-        async with capture.relay.transaction() as conn:
-            change = await _change_consent(
-                conn,
-                link.lead_id,
-                "withdrawn",
-                source_url=_public_url(capture, "/v1/unsubscribe"),
-            )
-            if change == "recorded":
-                await add_events(
-                    conn,
-                    outbox,
-                    [LeadOptedOut(lead_id=link.lead_id, send_id=link.send_id, method=method)],
-                    correlation_id=correlation_id_of(request.scope),
-                )
-    except _DATABASE_ERRORS as exc:
-        if _is_unavailable(exc):
-            return _unavailable_page()
-        raise
+    opted_out = LeadOptedOut(lead_id=link.lead_id, send_id=link.send_id, method=method)
+    change = await _record_consent(request, capture, "withdrawn", "/v1/unsubscribe", opted_out)
+    if isinstance(change, Response):
+        return change
     _log.info("unsubscribe", lead_id=str(link.lead_id), method=method, outcome=change)
     return _unsubscribed_page(capture)
 
