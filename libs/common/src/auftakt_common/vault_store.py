@@ -12,18 +12,15 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
-    any_,
-    bindparam,
     delete,
     func,
     insert,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .db import schema_metadata
+from .db import driver_connection, schema_metadata
 from .vault import DataKey, SealedValueInvalid, Vault, WrappedKey
 
 __all__ = ["VAULT_SCHEMA", "data_keys", "vault_metadata", "KeyStore", "DataKeyShredded"]
@@ -42,11 +39,11 @@ data_keys = Table(
 )
 
 
-# one array parameter, not one bind parameter per id: the statement is compiled once and
-# stays cheap for a batch of hundreds
-_SELECT_KEYS = select(
-    data_keys.c.lead_id, data_keys.c.master_key_id, data_keys.c.wrapped_key
-).where(data_keys.c.lead_id == any_(bindparam("lead_ids", type_=ARRAY(PgUUID(as_uuid=True)))))
+# one array parameter, not one bind parameter per id: cheap for a batch of hundreds
+_SELECT_KEYS = (
+    f"SELECT lead_id, master_key_id, wrapped_key FROM {VAULT_SCHEMA}.data_keys "
+    "WHERE lead_id = ANY(%s)"
+)
 
 
 class DataKeyShredded(Exception):
@@ -87,16 +84,15 @@ class KeyStore:
         """The keys that open, and the leads whose stored key does not (a master key
         missing from the configuration, a damaged row): one bad key must not stop work
         on the others. Leads without a key (shredded) are in neither."""
-        rows = await conn.execute(_SELECT_KEYS, {"lead_ids": list(lead_ids)})
+        pg = await driver_connection(conn)  # plain rows: this runs for every mail sent
+        cursor = await pg.execute(_SELECT_KEYS, [list(lead_ids)])
         keys: dict[UUID, DataKey] = {}
         unopenable: list[UUID] = []
-        for row in rows:
+        for lead_id, master_key_id, wrapped_key in await cursor.fetchall():
             try:
-                keys[row.lead_id] = self.vault.unwrap(
-                    row.lead_id, WrappedKey(row.master_key_id, row.wrapped_key)
-                )
+                keys[lead_id] = self.vault.unwrap(lead_id, WrappedKey(master_key_id, wrapped_key))
             except SealedValueInvalid:
-                unopenable.append(row.lead_id)
+                unopenable.append(lead_id)
         return keys, unopenable
 
     async def shred(self, conn: AsyncConnection, lead_id: UUID) -> bool:

@@ -34,7 +34,7 @@ from tenacity import AsyncRetrying, stop_after_delay, wait_exponential_jitter
 
 from . import repository as repo
 from .alerts import AlertFailed, AlertSender
-from .composer import Composer, Never, NotNow
+from .composer import Composer, Never, NotNow, facts_of
 from .domain import SequenceDefinition, next_step, verdict_for
 from .messages import LinkMaker, OutgoingMail
 from .models import outbox
@@ -175,14 +175,16 @@ class Dispatcher:
             await repo.reclaim_abandoned_sends(
                 conn, now, self._lease, resend=self._transport.idempotent
             )
-            claimed = await self._materialise_due_steps(conn, sequences, now)
+            profiles: dict[UUID, dict[str, Any]] = {}
+            claimed = await self._materialise_due_steps(conn, sequences, now, profiles)
             room = settings.mailer_batch_size - len(claimed)
             if room > 0:  # mails queued otherwise (confirmation mails) and retries
                 claimed += await repo.claim_sends(conn, now, room)
             if not claimed:
                 return 0, 0
             lead_ids = list({row["lead_id"] for row in claimed})
-            profiles = await repo.lead_profiles(conn, lead_ids)
+            if missing := [lead_id for lead_id in lead_ids if lead_id not in profiles]:
+                profiles |= await repo.lead_profiles(conn, missing)
             keys, unopenable = await self._keys.get_openable(conn, lead_ids)
             slots = await repo.month_slots(conn)
 
@@ -248,14 +250,20 @@ class Dispatcher:
             renewing.cancel()
 
     async def _materialise_due_steps(
-        self, conn: Any, sequences: Mapping[UUID, SequenceDefinition], now: datetime
+        self,
+        conn: Any,
+        sequences: Mapping[UUID, SequenceDefinition],
+        now: datetime,
+        profiles: dict[UUID, dict[str, Any]],
     ) -> list[dict[str, Any]]:
         """Due steps become sends, claimed by this round at once (`sending`, first
-        attempt); enrolments move on to their next step, or wait, or end."""
+        attempt); enrolments move on to their next step, or wait, or end. The leads'
+        profiles, read for the decision, are kept in `profiles` for composing."""
         due = await repo.due_enrolments(conn, now, self._settings.mailer_batch_size)
         if not due:
             return []
-        facts = await repo.lead_facts(conn, [row["lead_id"] for row in due], lock=True)
+        profiles |= await repo.lead_profiles(conn, [row["lead_id"] for row in due], lock=True)
+        facts = {lead_id: facts_of(profile) for lead_id, profile in profiles.items()}
         sends, updates = [], []
         for enrolment in due:
             sequence = sequences.get(enrolment["sequence_id"])
@@ -292,7 +300,8 @@ class Dispatcher:
                 update["next_due_at"] = now + timedelta(minutes=1)
             elif verdict.action == "hold":
                 # until the confirmation link expires; confirming releases it at once
-                requested = facts[enrolment["lead_id"]].consent_requested_at or now
+                lead = facts.get(enrolment["lead_id"])
+                requested = (lead.consent_requested_at if lead else None) or now
                 update |= {
                     "state": "waiting_consent",
                     "next_due_at": requested + self._consent_wait,

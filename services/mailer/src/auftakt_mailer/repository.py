@@ -255,29 +255,27 @@ def _facts(row: Mapping[str, Any]) -> LeadFacts:
     return LeadFacts(**{key: value for key, value in row.items() if key != "lead_id"})
 
 
-async def lead_facts(
-    conn: AsyncConnection, lead_ids: Sequence[UUID], *, lock: bool = False
-) -> dict[UUID, LeadFacts]:
-    """`lock`: hold the rows (FOR SHARE) to the end of the transaction, so a consent or
-    opt-out arriving meanwhile waits and then sees what this transaction decided."""
+async def lead_facts(conn: AsyncConnection, lead_ids: Sequence[UUID]) -> dict[UUID, LeadFacts]:
     rows = await _rows(
         conn,
-        f"SELECT {_FACT_COLUMNS} FROM mailer.leads WHERE lead_id = ANY(%(ids)s) ORDER BY lead_id"
-        + (" FOR SHARE" if lock else ""),
+        f"SELECT {_FACT_COLUMNS} FROM mailer.leads WHERE lead_id = ANY(%(ids)s)",
         {"ids": list(lead_ids)},
     )
     return {row["lead_id"]: _facts(row) for row in rows}
 
 
 async def lead_profiles(
-    conn: AsyncConnection, lead_ids: Sequence[UUID]
+    conn: AsyncConnection, lead_ids: Sequence[UUID], *, lock: bool = False
 ) -> dict[UUID, dict[str, Any]]:
-    """Everything a mail to these leads needs: ciphertexts and personalisation facts."""
+    """Everything a mail to these leads needs: ciphertexts and personalisation facts.
+    `lock`: hold the rows (FOR SHARE) to the end of the transaction, so a consent or
+    opt-out arriving meanwhile waits and then sees what this transaction decided."""
     rows = await _rows(
         conn,
         f"""SELECT {_FACT_COLUMNS}, email_ct, first_name_ct, company_name, event_type,
                    event_date, guest_count, budget_max
-            FROM mailer.leads WHERE lead_id = ANY(%(ids)s)""",
+            FROM mailer.leads WHERE lead_id = ANY(%(ids)s) ORDER BY lead_id"""
+        + (" FOR SHARE" if lock else ""),
         {"ids": list(lead_ids)},
     )
     return {row["lead_id"]: row for row in rows}
