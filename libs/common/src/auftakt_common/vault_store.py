@@ -42,7 +42,7 @@ data_keys = Table(
 # one array parameter, not one bind parameter per id: cheap for a batch of hundreds
 _SELECT_KEYS = (
     f"SELECT lead_id, master_key_id, wrapped_key FROM {VAULT_SCHEMA}.data_keys "
-    "WHERE lead_id = ANY(%s)"
+    "WHERE lead_id = ANY(%b)"
 )
 
 

@@ -258,7 +258,7 @@ def _facts(row: Mapping[str, Any]) -> LeadFacts:
 async def lead_facts(conn: AsyncConnection, lead_ids: Sequence[UUID]) -> dict[UUID, LeadFacts]:
     rows = await _rows(
         conn,
-        f"SELECT {_FACT_COLUMNS} FROM mailer.leads WHERE lead_id = ANY(%(ids)s)",
+        f"SELECT {_FACT_COLUMNS} FROM mailer.leads WHERE lead_id = ANY(%(ids)b)",
         {"ids": list(lead_ids)},
     )
     return {row["lead_id"]: _facts(row) for row in rows}
@@ -274,7 +274,7 @@ async def lead_profiles(
         conn,
         f"""SELECT {_FACT_COLUMNS}, email_ct, first_name_ct, company_name, event_type,
                    event_date, guest_count, budget_max
-            FROM mailer.leads WHERE lead_id = ANY(%(ids)s) ORDER BY lead_id"""
+            FROM mailer.leads WHERE lead_id = ANY(%(ids)b) ORDER BY lead_id"""
         + (" FOR SHARE" if lock else ""),
         {"ids": list(lead_ids)},
     )
@@ -366,9 +366,9 @@ async def update_enrolments(conn: AsyncConnection, updates: Sequence[Mapping[str
         conn,
         """UPDATE mailer.enrolments e SET state = u.state, next_position = u.next_position,
                next_due_at = u.next_due_at, ended_at = u.ended_at, stop_reason = u.stop_reason
-           FROM unnest(%(id)s::uuid[], %(state)s::text[], %(next_position)s::int2[],
-                       %(next_due_at)s::timestamptz[], %(ended_at)s::timestamptz[],
-                       %(stop_reason)s::text[])
+           FROM unnest(%(id)b::uuid[], %(state)b::text[], %(next_position)b::int2[],
+                       %(next_due_at)b::timestamptz[], %(ended_at)b::timestamptz[],
+                       %(stop_reason)b::text[])
                 AS u(id, state, next_position, next_due_at, ended_at, stop_reason)
            WHERE e.id = u.id""",
         {key: [row[key] for row in updates] for key in updates[0]},
@@ -404,8 +404,8 @@ async def add_step_sends(
            SELECT u.id, u.lead_id, u.enrolment_id, u.sequence_id, u.position, 'sequence',
                u.marketing, 'sending', 1, %(now)s, u.enrolment_id::text || ':' || u.position,
                %(now)s
-           FROM unnest(%(id)s::uuid[], %(lead_id)s::uuid[], %(enrolment_id)s::uuid[],
-                       %(sequence_id)s::uuid[], %(position)s::int2[], %(marketing)s::bool[])
+           FROM unnest(%(id)b::uuid[], %(lead_id)b::uuid[], %(enrolment_id)b::uuid[],
+                       %(sequence_id)b::uuid[], %(position)b::int2[], %(marketing)b::bool[])
                 AS u(id, lead_id, enrolment_id, sequence_id, position, marketing)""",
         {"now": now, **{column: [row[column] for row in rows] for column in columns}},
     )
@@ -479,9 +479,9 @@ async def record_send_results(
         """UPDATE mailer.sends s SET status = r.status, sent_at = r.sent_at,
                provider_message_id = r.provider_message_id, last_error = r.last_error,
                next_attempt_at = r.next_attempt_at
-           FROM unnest(%(id)s::uuid[], %(status)s::text[], %(sent_at)s::timestamptz[],
-                       %(provider_message_id)s::text[], %(last_error)s::text[],
-                       %(next_attempt_at)s::timestamptz[])
+           FROM unnest(%(id)b::uuid[], %(status)b::text[], %(sent_at)b::timestamptz[],
+                       %(provider_message_id)b::text[], %(last_error)b::text[],
+                       %(next_attempt_at)b::timestamptz[])
                 AS r(id, status, sent_at, provider_message_id, last_error, next_attempt_at)
            WHERE s.id = r.id AND s.status = 'sending'
            RETURNING s.id""",
@@ -495,7 +495,7 @@ async def renew_claims(conn: AsyncConnection, send_ids: Sequence[UUID], now: dat
     await _execute(
         conn,
         """UPDATE mailer.sends SET claimed_at = %(now)s
-           WHERE id = ANY(%(ids)s) AND status = 'sending'""",
+           WHERE id = ANY(%(ids)b) AND status = 'sending'""",
         {"ids": list(send_ids), "now": now},
     )
 
@@ -570,8 +570,8 @@ async def record_notification_results(
         conn,
         """UPDATE mailer.notifications n SET status = r.status, sent_at = r.sent_at,
                last_error = r.last_error, next_attempt_at = r.next_attempt_at
-           FROM unnest(%(id)s::uuid[], %(status)s::text[], %(sent_at)s::timestamptz[],
-                       %(last_error)s::text[], %(next_attempt_at)s::timestamptz[])
+           FROM unnest(%(id)b::uuid[], %(status)b::text[], %(sent_at)b::timestamptz[],
+                       %(last_error)b::text[], %(next_attempt_at)b::timestamptz[])
                 AS r(id, status, sent_at, last_error, next_attempt_at)
            WHERE n.id = r.id AND n.status = 'sending'
            RETURNING n.id""",
