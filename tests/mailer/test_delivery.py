@@ -4,17 +4,25 @@ temporary failures, bounces suppress, provider webhooks are verified."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
+import ssl
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from auftakt_mailer.app import MailerService, create_app
 from auftakt_mailer.messages import OutgoingMail
 from auftakt_mailer.settings import MailerSettings
 from auftakt_mailer.transports import ResendTransport, SmtpTransport, Transport
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks.webhooks import Webhook
@@ -283,3 +291,73 @@ async def test_a_relay_offering_pipelining_gets_each_mail_in_one_round_trip(
         session.close()
     assert type(offered).__name__ == "_PipelinedSession"
     assert type(not_offered).__name__ == "_CommandSession"
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as a private relay might have."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "relay.test")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "relay.pem", folder / "relay.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_mail_goes_over_starttls_to_a_relay_with_its_own_ca_and_is_pipelined(
+    mailer_settings: MailerSettings, tmp_path: Path
+) -> None:
+    cert, key = _self_signed(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    relay = SmtpSink()
+    controller = Controller(relay, hostname="127.0.0.1", port=relay.port, tls_context=tls)
+    controller.start()
+    try:
+        settings = mailer_settings.model_copy(
+            update={
+                "mailer_smtp_port": relay.port,
+                "mailer_smtp_security": "starttls",
+                "mailer_smtp_ca_file": cert,
+            }
+        )
+        transport = SmtpTransport(settings)
+        session = await transport._session()
+        assert type(session).__name__ == "_PipelinedSession"
+        session.close()
+        mail = OutgoingMail(
+            uuid.uuid4(),
+            settings.mailer_sender,
+            "anna@tech-solutions.example",
+            "Über TLS",
+            "<p>Hallo</p>",
+            "Hallo",
+            {"Message-ID": "<tls@musikfuerfirmen.de>"},
+        )
+        await transport.send(mail)
+        await transport.close()
+    finally:
+        controller.stop()
+    [received] = relay.to("anna@tech-solutions.example")
+    assert received["Subject"] == "Über TLS"

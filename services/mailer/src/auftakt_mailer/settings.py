@@ -29,6 +29,8 @@ class MailerSettings(PersonalDataSettings):
     mailer_smtp_password: SecretStr | None = None
     mailer_smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     mailer_smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # CA certificates to trust for the relay (a private relay's own CA); else the system's
+    mailer_smtp_ca_file: Path | None = None
     # parallel SMTP connections (and Resend requests) per process
     mailer_connections: int = Field(default=8, ge=1, le=100)
     mailer_resend_url: str = "https://api.resend.com"

@@ -196,6 +196,7 @@ class SmtpTransport:
             username=settings.mailer_smtp_username,
             password=password.get_secret_value() if password else None,
             timeout=settings.mailer_smtp_timeout_seconds,
+            cert_bundle=str(settings.mailer_smtp_ca_file) if settings.mailer_smtp_ca_file else None,
         )
 
     async def _session(self) -> _Session:
