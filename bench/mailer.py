@@ -50,7 +50,6 @@ import psycopg
 import uvloop
 from auftakt_common.db import create_engine
 from auftakt_common.logging import configure_logging
-from auftakt_common.vault import Vault
 from auftakt_mailer import mime, repository
 from auftakt_mailer.app import MailerService, migrate
 from auftakt_mailer.dispatcher import Dispatcher, RoundResult
@@ -128,9 +127,7 @@ async def load_mailer_data(
 ) -> list[UUID]:
     """The enrolments; the ids of the due ones."""
     now = datetime.now(UTC)
-    vault = Vault(
-        settings.master_key_map, settings.active_master_key_id, settings.blind_index_key_bytes
-    )
+    vault = settings.vault()
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         started = time.perf_counter()
         params = {"now": now, "checklist": CHECKLIST, "budget": BUDGET, "count": enrolments - due}

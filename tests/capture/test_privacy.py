@@ -11,7 +11,7 @@ from auftakt_capture.settings import CaptureSettings
 from auftakt_common.db import create_engine
 from auftakt_common.logging import configure_logging
 from auftakt_common.testing import Servers
-from auftakt_common.vault import Vault, from_text
+from auftakt_common.vault import from_text
 from auftakt_common.vault_store import DataKeyShredded, KeyStore
 from nats.aio.client import Client
 
@@ -93,11 +93,7 @@ async def test_no_plaintext_personal_data_in_tables_events_or_logs(
 
     # …yet staff can read it with the lead's key, until that key is destroyed
     created_event = next(p for s, p, _ in events if s == "lead.created")
-    vault = Vault(
-        capture_settings.master_key_map,
-        capture_settings.active_master_key_id,
-        capture_settings.blind_index_key_bytes,
-    )
+    vault = capture_settings.vault()
     keys = KeyStore(vault)
     engine = create_engine(servers.database_url)
     try:

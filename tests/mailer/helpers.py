@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from auftakt_common.vault import Vault
 from auftakt_mailer.app import MailerService
 from auftakt_mailer.settings import MailerSettings
 from sqlalchemy import text
@@ -75,7 +74,7 @@ async def known_leads(
 ) -> list[tuple[uuid.UUID, str]]:
     """Leads as the mailer knows them after `lead.created` (a data key in the vault, the
     address sealed), each enrolled in `sequence` with step 1 due at `due`."""
-    vault = Vault(settings.master_key_map, settings.active_master_key_id, b"\0" * 32)
+    vault = settings.vault()
     leads = []
     async with db.begin() as conn:
         for _ in range(count):

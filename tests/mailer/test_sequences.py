@@ -77,7 +77,6 @@ async def test_checklist_with_consent_gives_checklist_and_doi_at_once_and_step_t
     smtp: SmtpSink,
     clock: MovableClock,
     db: AsyncEngine,
-    nc,
 ) -> None:
     address = unique_address()
     lead_id = await checklist_lead_asked_to_confirm(

@@ -52,6 +52,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 from .db import bulk_insert
 from .events import Event
 from .messaging import CORRELATION_HEADER, MSG_ID_HEADER, connect_nats
+from .settings import BaseServiceSettings
 from .streams import ensure_streams
 
 __all__ = [
@@ -210,6 +211,22 @@ class OutboxRelay:
         self._js: JetStreamContext | None = None
         self._streams_ready = True  # `_connect` creates them
         self._last_purge = datetime.min
+
+    @classmethod
+    def for_service(
+        cls, engine: AsyncEngine, outbox: Table, settings: BaseServiceSettings, name: str
+    ) -> OutboxRelay:
+        """The relay of a service's outbox, configured by the shared settings."""
+        return cls(
+            engine=engine,
+            outbox=outbox,
+            database_url=settings.database_url,
+            nats_url=settings.nats_url,
+            name=name,
+            batch_size=settings.outbox_batch_size,
+            stream_replicas=settings.stream_replicas,
+            retention=timedelta(days=settings.outbox_retention_days),
+        )
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

@@ -10,6 +10,8 @@ from typing import Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .vault import Vault
+
 __all__ = [
     "BaseServiceSettings",
     "PersonalDataSettings",
@@ -113,6 +115,10 @@ class PersonalDataSettings(BaseServiceSettings):
     @property
     def blind_index_key_bytes(self) -> bytes:
         return decode_key(self.blind_index_key.get_secret_value(), name="AUFTAKT_BLIND_INDEX_KEY")
+
+    def vault(self) -> Vault:
+        """The vault these keys open."""
+        return Vault(self.master_key_map, self.active_master_key_id, self.blind_index_key_bytes)
 
     @property
     def signing_key_bytes(self) -> bytes:

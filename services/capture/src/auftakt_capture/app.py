@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -17,7 +16,6 @@ from auftakt_common.migrations import migrate_vault, run_migrations
 from auftakt_common.outbox import OutboxRelay
 from auftakt_common.settings import load_settings
 from auftakt_common.tokens import LeadTokens, MailLinks
-from auftakt_common.vault import Vault
 from auftakt_common.vault_store import KeyStore
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -62,19 +60,8 @@ def create_app(settings: CaptureSettings) -> FastAPI:
     engine = create_engine(
         settings.database_url, pool_size=settings.database_pool_size, application_name="capture"
     )
-    vault = Vault(
-        settings.master_key_map, settings.active_master_key_id, settings.blind_index_key_bytes
-    )
-    relay = OutboxRelay(
-        engine=engine,
-        outbox=outbox,
-        database_url=settings.database_url,
-        nats_url=settings.nats_url,
-        name="capture",
-        batch_size=settings.outbox_batch_size,
-        stream_replicas=settings.stream_replicas,
-        retention=timedelta(days=settings.outbox_retention_days),
-    )
+    vault = settings.vault()
+    relay = OutboxRelay.for_service(engine, outbox, settings, "capture")
     capture = Capture(
         settings=settings,
         engine=engine,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import structlog
@@ -32,7 +32,6 @@ from auftakt_common.service_runtime import (
     stop_broker,
 )
 from auftakt_common.tokens import MailLinks
-from auftakt_common.vault import Vault
 from auftakt_common.vault_store import KeyStore
 from fastapi import FastAPI
 
@@ -79,19 +78,8 @@ class MailerService(RunningService):
         self.engine = create_engine(
             settings.database_url, pool_size=settings.database_pool_size, application_name=SERVICE
         )
-        self.relay = OutboxRelay(
-            engine=self.engine,
-            outbox=outbox,
-            database_url=settings.database_url,
-            nats_url=settings.nats_url,
-            name=SERVICE,
-            batch_size=settings.outbox_batch_size,
-            stream_replicas=settings.stream_replicas,
-            retention=timedelta(days=settings.outbox_retention_days),
-        )
-        vault = Vault(
-            settings.master_key_map, settings.active_master_key_id, settings.blind_index_key_bytes
-        )
+        self.relay = OutboxRelay.for_service(self.engine, outbox, settings, SERVICE)
+        vault = settings.vault()
         self.transport = transport or create_transport(settings)
         self.alerts = AlertSender(settings)
         self.book = SequenceBook(self.engine)

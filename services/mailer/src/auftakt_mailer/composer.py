@@ -14,13 +14,13 @@ from uuid import UUID
 
 from auftakt_common.vault import DataKey, SealedValueInvalid
 
-from .domain import LeadFacts, SequenceDefinition, StepDefinition, personalisation
+from .domain import LeadFacts, StepDefinition, personalisation
 from .messages import LinkMaker, OutgoingMail, compose, double_opt_in_text
 from .sequences import SequenceBook
 from .settings import MailerSettings
 from .templates import RenderedText, render
 
-__all__ = ["Composer", "Never", "NotNow", "facts_of"]
+__all__ = ["Composer", "Never", "NotNow"]
 
 
 def _numbers(context: str | None) -> dict[str, int]:
@@ -40,21 +40,6 @@ class NotNow(Never):
     """This mail cannot go out yet: tried again later."""
 
 
-def facts_of(profile: Mapping[str, Any] | None) -> LeadFacts | None:
-    if profile is None:
-        return None
-    return LeadFacts(
-        known=profile["known"],
-        consent_requested_at=profile["consent_requested_at"],
-        consent_confirmed_at=profile["consent_confirmed_at"],
-        opted_out_at=profile["opted_out_at"],
-        bounced_at=profile["bounced_at"],
-        complained_at=profile["complained_at"],
-        replied_at=profile["replied_at"],
-        status=profile["status"],
-    )
-
-
 class Composer:
     def __init__(self, book: SequenceBook, links: LinkMaker, settings: MailerSettings) -> None:
         self._book = book
@@ -70,7 +55,7 @@ class Composer:
     ) -> OutgoingMail:
         """The mail for a claimed send; `_Never` if it must not go out (any more),
         `_NotNow` if it cannot yet (the lead's `lead.created` is still on its way)."""
-        facts = facts_of(profile)
+        facts = LeadFacts.of(profile) if profile is not None else None
         if profile is None or facts is None or not facts.known:
             raise NotNow("lead not known yet")
         if (reason := facts.undeliverable_reason) is not None:
@@ -97,7 +82,7 @@ class Composer:
                 self._settings.doi_link_days,
             )
             return self._mail(send, recipient, rendered, tracking=False, unsubscribe=False)
-        sequence = self._book_sequence(send["sequence_id"])
+        sequence = self._book.cached(send["sequence_id"])
         step = sequence.step_at(send["position"]) if sequence else None
         if step is None or step.position != send["position"]:
             raise Never("step removed or switched off")
@@ -120,9 +105,6 @@ class Composer:
         return self._mail(
             send, recipient, rendered, tracking=facts.marketing_allowed, unsubscribe=True
         )
-
-    def _book_sequence(self, sequence_id: UUID | None) -> SequenceDefinition | None:
-        return self._book.cached(sequence_id) if sequence_id else None
 
     def _mail(
         self,

@@ -34,8 +34,8 @@ from tenacity import AsyncRetrying, stop_after_delay, wait_exponential_jitter
 
 from . import repository as repo
 from .alerts import AlertFailed, AlertSender
-from .composer import Composer, Never, NotNow, facts_of
-from .domain import SequenceDefinition, next_step, verdict_for
+from .composer import Composer, Never, NotNow
+from .domain import LeadFacts, SequenceDefinition, next_step, verdict_for
 from .messages import LinkMaker, OutgoingMail
 from .models import outbox
 from .sequences import SequenceBook
@@ -263,7 +263,7 @@ class Dispatcher:
         if not due:
             return []
         profiles |= await repo.lead_profiles(conn, [row["lead_id"] for row in due], lock=True)
-        facts = {lead_id: facts_of(profile) for lead_id, profile in profiles.items()}
+        facts = {lead_id: LeadFacts.of(profile) for lead_id, profile in profiles.items()}
         sends, updates = [], []
         for enrolment in due:
             sequence = sequences.get(enrolment["sequence_id"])
@@ -338,9 +338,6 @@ class Dispatcher:
         await repo.update_enrolments(conn, updates)
         return sends
 
-    def _book_sequence(self, sequence_id: UUID | None) -> SequenceDefinition | None:
-        return self._book.cached(sequence_id) if sequence_id else None
-
     async def _deliver(self, send: Mapping[str, Any], mail: OutgoingMail) -> dict[str, Any]:
         try:
             provider_id = await self._transport.send(mail)
@@ -362,7 +359,7 @@ class Dispatcher:
         return sent
 
     def _sequence_key(self, sequence_id: UUID | None) -> str | None:
-        sequence = self._book_sequence(sequence_id)
+        sequence = self._book.cached(sequence_id)
         return sequence.key if sequence else None
 
     def _failure(self, send: Mapping[str, Any], error: DeliveryFailed) -> dict[str, Any]:

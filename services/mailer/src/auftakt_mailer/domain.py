@@ -148,6 +148,11 @@ class LeadFacts:
     replied_at: datetime | None = None
     status: str | None = None
 
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> LeadFacts:
+        """From a stored lead (a row with these fields and more)."""
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
     @property
     def marketing_allowed(self) -> bool:
         confirmed = self.consent_confirmed_at

@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 from auftakt_common.db import schema_metadata
-from auftakt_common.inbox import inbox_table
 from auftakt_common.outbox import outbox_table
 from sqlalchemy import (
     Date,
@@ -33,7 +32,6 @@ class Base(DeclarativeBase):
 
 
 outbox = outbox_table(Base.metadata)
-inbox = inbox_table(Base.metadata)
 
 
 def _at(nullable: bool = True) -> Mapped[Any]:

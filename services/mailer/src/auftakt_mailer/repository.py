@@ -251,17 +251,13 @@ _FACT_COLUMNS = (
 )
 
 
-def _facts(row: Mapping[str, Any]) -> LeadFacts:
-    return LeadFacts(**{key: value for key, value in row.items() if key != "lead_id"})
-
-
 async def lead_facts(conn: AsyncConnection, lead_ids: Sequence[UUID]) -> dict[UUID, LeadFacts]:
     rows = await _rows(
         conn,
         f"SELECT {_FACT_COLUMNS} FROM mailer.leads WHERE lead_id = ANY(%(ids)b)",
         {"ids": list(lead_ids)},
     )
-    return {row["lead_id"]: _facts(row) for row in rows}
+    return {row["lead_id"]: LeadFacts.of(row) for row in rows}
 
 
 async def lead_profiles(

@@ -191,9 +191,9 @@ class SequenceBook:
             if sequence.active and sequence.trigger.matches(subject, fields)
         ]
 
-    def cached(self, sequence_id: uuid.UUID) -> SequenceDefinition | None:
-        """As last loaded (the dispatcher loads before each round)."""
-        return self._by_id.get(sequence_id)
+    def cached(self, sequence_id: uuid.UUID | None) -> SequenceDefinition | None:
+        """As last loaded (the dispatcher loads before each round); None for no id."""
+        return self._by_id.get(sequence_id) if sequence_id else None
 
     def by_key(self, key: str) -> SequenceDefinition | None:
         return next((s for s in self._by_id.values() if s.key == key), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import structlog
@@ -54,16 +54,7 @@ class ScoringService(RunningService):
             pool_size=settings.database_pool_size,
             application_name=SERVICE,
         )
-        self.relay = OutboxRelay(
-            engine=self.engine,
-            outbox=outbox,
-            database_url=settings.database_url,
-            nats_url=settings.nats_url,
-            name=SERVICE,
-            batch_size=settings.outbox_batch_size,
-            stream_replicas=settings.stream_replicas,
-            retention=timedelta(days=settings.outbox_retention_days),
-        )
+        self.relay = OutboxRelay.for_service(self.engine, outbox, settings, SERVICE)
         self.scorer = Scorer(self.relay, max_batch=settings.scoring_max_batch)
         self.broker = create_broker(settings, SERVICE)
         self.settler = Settler(
