@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from uuid import uuid4
 
 from auftakt_common.commands import (
     MAILER_SEQUENCE_PREVIEW,
@@ -186,3 +187,25 @@ async def test_a_step_previews_for_a_chosen_lead_and_with_fallbacks(
 
     unknown = await preview({"key": "checklist_2025", "position": 99})
     assert unknown["ok"] is False and unknown["errors"][0]["field"] == "position"  # type: ignore[index]
+
+
+async def test_commands_that_do_not_parse_are_answered_with_field_errors(
+    mailer: MailerService, nc: Client
+) -> None:
+    for subject, body in [
+        (MAILER_SEQUENCE_PUT, b"not json"),
+        (MAILER_SEQUENCE_PUT, b'{"key": "x"}'),
+        (MAILER_SEQUENCE_PREVIEW, b'{"key": "checklist_2025", "lead_id": "kein-uuid"}'),
+    ]:
+        reply = json.loads((await nc.request(subject, body, timeout=5)).data)
+        assert reply["ok"] is False and reply["errors"], reply
+    reply = json.loads(
+        (
+            await nc.request(
+                MAILER_SEQUENCE_PREVIEW,
+                json.dumps({"key": "checklist_2025", "lead_id": str(uuid4())}).encode(),
+                timeout=5,
+            )
+        ).data
+    )
+    assert reply["errors"][0]["field"] == "lead_id"

@@ -361,3 +361,25 @@ async def test_mail_goes_over_starttls_to_a_relay_with_its_own_ca_and_is_pipelin
         controller.stop()
     [received] = relay.to("anna@tech-solutions.example")
     assert received["Subject"] == "Über TLS"
+
+
+async def test_webhooks_that_are_unsigned_malformed_or_not_ours_change_nothing(
+    mailer_settings: MailerSettings, mailer: MailerService, db: AsyncEngine
+) -> None:
+    before = await rows(db, "SELECT count(*) AS n FROM mailer.outbox")
+    app = create_app(mailer_settings, service=mailer)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mailer.test") as http:
+        unsigned = await http.post("/v1/webhooks/resend", json={"type": "email.bounced"})
+        assert unsigned.status_code == 401
+        body, headers = _signed(mailer_settings, {"type": "email.bounced", "data": "nope"})
+        malformed = await http.post("/v1/webhooks/resend", content=body, headers=headers)
+        assert malformed.status_code == 422 and "data" in malformed.text
+        body, headers = _signed(mailer_settings, {"type": "email.delivered", "data": {}})
+        other = await http.post("/v1/webhooks/resend", content=body, headers=headers)
+        assert other.status_code == 204
+        payload = {"type": "email.bounced", "data": {"email_id": "re_unknown", "tags": {}}}
+        body, headers = _signed(mailer_settings, payload)
+        unknown_send = await http.post("/v1/webhooks/resend", content=body, headers=headers)
+        assert unknown_send.status_code == 204
+    assert await rows(db, "SELECT count(*) AS n FROM mailer.outbox") == before
