@@ -49,15 +49,19 @@ def run(
     try:
         stack.start_servers(env)
         stack.migrate(env)
+        stack.ensure_first_admin(env)
         stack.start_services(env)
         # from here Ctrl-C asks the running stack to stop; before, it interrupts start-up
         signal.signal(signal.SIGINT, stack.request_stop)
         signal.signal(signal.SIGTERM, stack.request_stop)
         port = env.get("AUFTAKT_CAPTURE_PORT", "8000")
         mail_port = env.get("AUFTAKT_MAILER_HTTP_PORT", "8030")
+        admin_port = env.get("AUFTAKT_ADMIN_HTTP_PORT", "8080")
         typer.echo(
             f"\nAuftakt is running. capture: http://127.0.0.1:{port}  "
             f"(API docs: http://127.0.0.1:{port}/docs)\n"
+            f"Sales dashboard: http://127.0.0.1:{admin_port}/admin  (log in with the admin "
+            "printed above; fill it with `auftakt demo`)\n"
             f"Mails sent (development): http://127.0.0.1:{mail_port}/dev/mail  "
             "Ctrl-C stops everything.\n"
         )
@@ -82,10 +86,34 @@ def migrate(data_dir: DataDir = Path(".auftakt")) -> None:
 
 
 @app.command()
+def browser() -> None:
+    """Make sure headless Chromium is installed for the dashboard's browser tests
+    (Debian's package, via apt-get when run as root)."""
+    from .browser import ensure_chromium
+
+    typer.echo(f"chromium: {ensure_chromium()}")
+
+
+@app.command()
 def keys() -> None:
     """Print fresh secrets for a production environment file."""
     for name, value in fresh_secrets().items():
         typer.echo(f"{name}={value}")
+
+
+@app.command()
+def demo(
+    url: Annotated[str, typer.Option(help="Where capture answers.")] = "http://127.0.0.1:8000",
+    leads: Annotated[int, typer.Option(min=1, max=2000, help="How many leads.")] = 300,
+    seed: Annotated[int, typer.Option(help="The same seed sends the same people.")] = 1,
+) -> None:
+    """Fill a running Auftakt with realistic German demo leads and their website visits,
+    through capture's public API, as the website would send them."""
+    from .demo import run_demo_command
+
+    if not url.startswith(("http://", "https://")):
+        raise typer.BadParameter("--url must start with http:// or https://")
+    raise typer.Exit(run_demo_command(url.rstrip("/"), leads, seed, echo=typer.echo))
 
 
 @outbox_app.command("republish")

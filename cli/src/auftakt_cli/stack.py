@@ -26,6 +26,7 @@ SERVICES: dict[str, str] = {
     "capture": "auftakt_capture",
     "scoring": "auftakt_scoring",
     "mailer": "auftakt_mailer",
+    "admin-api": "auftakt_admin",
 }
 _COLOURS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[31m"]
 _RESET = "\033[0m"
@@ -49,6 +50,9 @@ def service_env(data_dir: Path) -> dict[str, str]:
     env.setdefault(
         "AUFTAKT_PUBLIC_URL", f"http://127.0.0.1:{env.get('AUFTAKT_CAPTURE_PORT', '8000')}"
     )
+    # one machine, one address: `auftakt demo` sends hundreds of leads from it, which the
+    # public per-client limit (20 leads a minute) is there to stop in production
+    env.setdefault("AUFTAKT_CAPTURE_RATE_LIMIT_ENABLED", "false")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
@@ -93,6 +97,18 @@ class Stack:
             if result.returncode != 0:
                 raise SystemExit(f"{name}: migrations failed (exit {result.returncode})")
             self.echo(f"{name:<8} | migrated")
+
+    def ensure_first_admin(self, env: dict[str, str]) -> None:
+        """The first admin on a fresh stack; its one-time password is printed once."""
+        result = subprocess.run(
+            [sys.executable, "-m", SERVICES["admin-api"], "first-admin"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"admin-api: creating the first admin failed:\n{result.stderr}")
+        self.echo(f"admin-api | {result.stdout.strip()}")
 
     def start_services(self, env: dict[str, str]) -> None:
         width = max(len(name) for name in SERVICES)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
@@ -30,6 +31,7 @@ __all__ = [
     "EncryptedContact",
     "Event",
     "EventDetails",
+    "LeadAssigned",
     "LeadCreated",
     "LeadEnriched",
     "LeadErasureRequested",
@@ -293,12 +295,22 @@ PipelineStatus = Literal["new", "contacted", "qualified", "opportunity", "won", 
 
 
 class LeadStatusChanged(Event):
-    """Sales moved the lead in the pipeline (`admin-api`)."""
+    """Sales moved the lead in the pipeline (`admin-api`); `deal_value` (EUR) when won."""
 
     subject: ClassVar[str] = "lead.status_changed"
     lead_id: UUID
     previous_status: PipelineStatus | None = None
     status: PipelineStatus
+    deal_value: Decimal | None = None
+
+
+class LeadAssigned(Event):
+    """Sales gave the lead to a colleague (`assignee_id` None: to nobody)."""
+
+    subject: ClassVar[str] = "lead.assigned"
+    lead_id: UUID
+    assignee_id: UUID | None = None
+    previous_assignee_id: UUID | None = None
 
 
 class NotificationSent(Event):
@@ -338,6 +350,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ConsentConfirmed,
     LeadOptedOut,
     LeadStatusChanged,
+    LeadAssigned,
     NotificationSent,
     LeadErasureRequested,
 )

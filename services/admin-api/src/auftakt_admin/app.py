@@ -1,0 +1,161 @@
+"""Composition root: settings → database, vault, outbox relay, projector with its
+consumers, the owners' command line, and the FastAPI app with the dashboard and the
+JSON API. `AdminService` runs the background parts; `create_app` serves it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+
+import structlog
+from auftakt_common.catalogue import declare_published
+from auftakt_common.consumers import Settler, event_subscriber
+from auftakt_common.db import create_engine
+from auftakt_common.events import (
+    Event,
+    LeadAssigned,
+    LeadErasureRequested,
+    LeadStatusChanged,
+    utc_now,
+)
+from auftakt_common.http import RequestContextMiddleware
+from auftakt_common.messaging import connect_nats
+from auftakt_common.migrations import migrate_vault, run_migrations
+from auftakt_common.outbox import OutboxRelay
+from auftakt_common.service_runtime import (
+    RunningService,
+    cancel_tasks,
+    create_broker,
+    start_broker,
+    stop_broker,
+)
+from auftakt_common.vault_store import KeyStore
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from nats.aio.client import Client
+
+from .api import router as api_router
+from .models import SCHEMA, outbox
+from .owners import Owners
+from .pages import STATIC, install_error_pages
+from .projection import PROJECTED_EVENTS, Projector
+from .settings import AdminSettings
+from .web import router as web_router
+from .web_accounts import router as accounts_router
+from .web_editors import router as editors_router
+
+__all__ = ["AdminService", "SERVICE", "create_app", "migrate"]
+
+SERVICE = "admin"
+_log = structlog.get_logger("auftakt.admin")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+Clock = Callable[[], datetime]
+
+
+def migrate(settings: AdminSettings) -> None:
+    migrate_vault(settings.database_url)
+    run_migrations(settings.database_url, MIGRATIONS, SCHEMA)
+
+
+class AdminService(RunningService):
+    """admin-api's background: the read model's consumers, the outbox relay, and the NATS
+    connection the editors ask the owners through."""
+
+    def __init__(self, settings: AdminSettings, *, clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine = create_engine(
+            settings.database_url, pool_size=settings.database_pool_size, application_name=SERVICE
+        )
+        self.keys = KeyStore(settings.vault())
+        self.relay = OutboxRelay.for_service(self.engine, outbox, settings, SERVICE)
+        self.projector = Projector(
+            self.engine, self.keys, max_batch=settings.admin_projection_batch
+        )
+        self.broker = create_broker(settings, SERVICE)
+        self.settler = Settler(self.broker, service=SERVICE, max_deliver=settings.admin_max_deliver)
+        self.broker.add_middleware(self.settler.middleware)
+        for event in PROJECTED_EVENTS:
+            self._subscribe(event)
+        declare_published(
+            self.broker, SERVICE, (LeadStatusChanged, LeadAssigned, LeadErasureRequested)
+        )
+        self._nc: Client | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _subscribe(self, event: type[Event]) -> None:
+        @event_subscriber(
+            self.broker, event, service=SERVICE, max_in_flight=self.settings.admin_max_in_flight
+        )
+        async def on_event(received: Event) -> asyncio.Future[None]:
+            return self.projector.add(received)
+
+    @property
+    def owners(self) -> Owners:
+        if self._nc is None:
+            raise RuntimeError("admin service not started")
+        return Owners(self._nc, timeout=self.settings.admin_command_timeout_seconds)
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="admin-outbox-relay"))
+        self._nc = await connect_nats(self.settings.nats_url, name=f"{SERVICE}-commands")
+        await start_broker(
+            self.broker, self.settings, SERVICE, max_in_flight=self.settings.admin_max_in_flight
+        )
+        _log.info("admin-api started")
+
+    async def stop(self) -> None:
+        await stop_broker(self.broker, self.settler, drain=lambda: self.projector.drain(timeout=10))
+        await cancel_tasks(self._tasks)
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+        await self.engine.dispose()
+        _log.info("admin-api stopped")
+
+
+def create_app(settings: AdminSettings, service: AdminService | None = None) -> FastAPI:
+    """The dashboard and the JSON API; the lifespan runs the service (a given one is left
+    to its owner)."""
+    admin = service or AdminService(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if service is None:
+            await admin.start()
+        try:
+            yield
+        finally:
+            if service is None:
+                await admin.stop()
+
+    app = FastAPI(
+        title="Auftakt admin-api",
+        summary="The sales dashboard and its JSON API: leads, pipeline, notes, editors.",
+        version="0.1.0",
+        lifespan=lifespan,
+        # the document is served to signed-in staff only (api.py); no docs UI: it would
+        # load its scripts from a CDN
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.admin = admin
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """Liveness for the orchestrator: says nothing about anyone's data."""
+        return {"status": "ok"}
+
+    app.include_router(web_router)
+    app.include_router(editors_router)
+    app.include_router(accounts_router)
+    app.include_router(api_router)
+    app.mount("/admin/static", StaticFiles(directory=STATIC), name="static")
+    install_error_pages(app)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,143 @@
+"""Rendering for the dashboard's pages: the Jinja2 environment with German formats, the
+CSRF field, links that keep the list's filters, and the error pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from .deps import LoginRequired, PasswordChangeRequired, Principal, login_url
+from .domain import BERLIN, STAGE_LABELS, STATUS_LABELS
+
+__all__ = ["STATIC", "install_error_pages", "render"]
+
+_HERE = Path(__file__).parent
+STATIC = _HERE / "static"
+templates = Jinja2Templates(directory=_HERE / "templates")
+
+_MONTHS = (
+    "Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez.",
+)  # fmt: skip
+
+
+def _de_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        value = value.astimezone(BERLIN).date()
+    return f"{value.day}. {_MONTHS[value.month - 1]} {value.year}"
+
+
+def _de_datetime(value: datetime | None) -> str:
+    if value is None:
+        return "–"
+    local = value.astimezone(BERLIN)
+    return f"{_de_date(local)}, {local:%H:%M}"
+
+
+def _de_number(value: int | float | Decimal | None, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def _ago(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return "–"
+    days = (now.astimezone(BERLIN).date() - value.astimezone(BERLIN).date()).days
+    if days <= 0:
+        return "heute"
+    if days == 1:
+        return "gestern"
+    return f"vor {days} Tagen"
+
+
+templates.env.filters.update(de_date=_de_date, de_datetime=_de_datetime, de_number=_de_number)
+templates.env.globals.update(STAGE_LABELS=STAGE_LABELS, STATUS_LABELS=STATUS_LABELS, ago=_ago)
+
+
+def _with(params: dict[str, str], **changes: str | None) -> str:
+    merged = {**params, **changes}
+    return "?" + urlencode({k: v for k, v in merged.items() if v})
+
+
+templates.env.globals["url_with"] = _with
+
+
+def render(
+    request: Request,
+    template: str,
+    principal: Principal | None,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    csrf = principal.csrf_token if principal else context.pop("csrf", None)
+    service = request.app.state.admin
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": principal.user if principal else None,
+            "csrf_field": Markup('<input type="hidden" name="csrf_token" value="{}">').format(
+                csrf or ""
+            ),
+            "csrf_token": csrf or "",
+            "now": service.clock(),
+            **context,
+        },
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Pages answer errors in German HTML (a login redirect where it helps); the API
+    answers JSON problems."""
+
+    @app.exception_handler(LoginRequired)
+    async def on_login_required(request: Request, _: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": "Anmeldung erforderlich (Sitzung oder API-Token)"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return RedirectResponse(login_url(request), status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def on_password_change(request: Request, _: PasswordChangeRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "Bitte zuerst ein eigenes Passwort setzen"}, 403)
+        return RedirectResponse("/admin/password", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        return render(request, "error.html", None, status_code=exc.status_code, message=exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
+             "message": e["msg"]}
+            for e in exc.errors()
+        ]  # fmt: skip
+        if _wants_json(request):
+            return JSONResponse({"detail": "ungültige Eingabe", "errors": errors}, 422)
+        message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return render(request, "error.html", None, status_code=422, message=message)

@@ -1,0 +1,535 @@
+"""The reads behind the dashboard, the lead list and the lead detail: each a few indexed
+queries on the read model, never a call to another service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+from auftakt_common.vault import DataKey, SealedValueInvalid
+from auftakt_common.vault_store import KeyStore
+from sqlalchemy import ColumnElement, func, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .domain import (
+    BERLIN,
+    SCORE_BANDS,
+    Cursor,
+    LeadFilter,
+    Sort,
+    activity_window,
+    conversion_rates,
+)
+from .models import (
+    ActivityRow,
+    EmailEventRow,
+    LeadTallyRow,
+    NoteRow,
+    PipelineRow,
+    ScoreHistoryRow,
+    StatusChangeRow,
+    UserRow,
+    leads_table,
+)
+
+__all__ = [
+    "Dashboard",
+    "LeadDetail",
+    "LeadListItem",
+    "LeadPage",
+    "dashboard",
+    "lead_detail",
+    "list_leads",
+]
+
+COUNT_CAP = 10_000
+Direction = Literal["asc", "desc"]
+
+_leads = leads_table
+_SORT_COLUMNS: dict[Sort, ColumnElement[Any]] = {
+    "score": _leads.c.score,
+    "last_activity": _leads.c.last_activity_at,
+    "created": _leads.c.created_at,
+    "event_date": func.coalesce(_leads.c.event_date, literal(date.max)),
+}
+DEFAULT_DIRECTIONS: dict[Sort, Direction] = {
+    "score": "desc",
+    "last_activity": "desc",
+    "created": "desc",
+    "event_date": "asc",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or "–"
+
+
+_NO_CONTACT = Contact(None, None, None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadListItem:
+    lead_id: UUID
+    stage: str
+    score: int
+    contact: Contact
+    company_name: str | None
+    event_type: str | None
+    event_date: date | None
+    guest_count: int | None
+    source: str
+    status: str
+    assignee: str | None
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LeadPage:
+    items: list[LeadListItem]
+    next_cursor: str | None
+    total: int
+    total_capped: bool
+
+
+def _open_contact(key: DataKey | None, row: Any, *, with_details: bool) -> Contact:
+    if key is None:
+        return _NO_CONTACT  # erased, or the key does not open
+
+    def opened(field_name: str, sealed: bytes | None) -> str | None:
+        if sealed is None:
+            return None
+        try:
+            return key.open(field_name, sealed)
+        except SealedValueInvalid:
+            return None
+
+    return Contact(
+        email=opened("email", row.email_ct) if with_details else None,
+        first_name=opened("first_name", row.first_name_ct),
+        last_name=opened("last_name", row.last_name_ct),
+        phone=opened("phone", row.phone_ct) if with_details else None,
+    )
+
+
+def _where(lead_filter: LeadFilter, now: datetime) -> list[ColumnElement[bool]]:
+    c = _leads.c
+    where: list[ColumnElement[bool]] = [c.known.is_(True)]
+    if lead_filter.stage:
+        where.append(c.stage == lead_filter.stage)
+    if lead_filter.score_band:
+        low, high = SCORE_BANDS[lead_filter.score_band]
+        where.append(c.score.between(low, high))
+    if lead_filter.source:
+        where.append(c.source == lead_filter.source)
+    if lead_filter.activity:
+        since, until = activity_window(lead_filter.activity, now)
+        if since is not None:
+            where.append(c.last_activity_at >= since)
+        if until is not None:
+            where.append(c.last_activity_at < until)
+    if lead_filter.status:
+        where.append(c.status == lead_filter.status)
+    if lead_filter.assignee_id:
+        where.append(c.assignee_id == lead_filter.assignee_id)
+    if lead_filter.unassigned:
+        where.append(c.assignee_id.is_(None))
+    if lead_filter.event_type:
+        where.append(c.event_type == lead_filter.event_type)
+    if lead_filter.event_from:
+        where.append(c.event_date >= lead_filter.event_from)
+    if lead_filter.event_until:
+        where.append(c.event_date <= lead_filter.event_until)
+    if lead_filter.email_index is not None:
+        where.append(c.email_index == lead_filter.email_index)
+    if lead_filter.company:
+        pattern = (
+            "%"
+            + lead_filter.company.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        where.append(c.company_name.ilike(pattern))
+    return where
+
+
+def _cursor_value(sort: Sort, value: Any) -> int | str:
+    if sort == "score":
+        return int(value)
+    return str(value.isoformat())
+
+
+def _parse_cursor_value(sort: Sort, value: int | str | None) -> Any:
+    if sort == "score":
+        return int(value or 0)
+    if sort == "event_date":
+        return date.fromisoformat(str(value))
+    return datetime.fromisoformat(str(value))
+
+
+async def list_leads(
+    conn: AsyncConnection,
+    keys: KeyStore,
+    lead_filter: LeadFilter,
+    *,
+    now: datetime,
+    sort: Sort = "score",
+    direction: Direction | None = None,
+    cursor: Cursor | None = None,
+    limit: int = 50,
+) -> LeadPage:
+    """One page of the list: filtered, sorted, after `cursor` (keyset pagination)."""
+    direction = direction or DEFAULT_DIRECTIONS[sort]
+    where = _where(lead_filter, now)
+    sort_column = _SORT_COLUMNS[sort]
+    c = _leads.c
+    page_where = list(where)
+    if cursor is not None:
+        position = tuple_(sort_column, c.lead_id)
+        after = (_parse_cursor_value(sort, cursor.value), cursor.lead_id)
+        page_where.append(position < after if direction == "desc" else position > after)
+    order = (
+        (sort_column.desc(), c.lead_id.desc())
+        if direction == "desc"
+        else (sort_column.asc(), c.lead_id.asc())
+    )
+    statement = (
+        select(
+            c.lead_id,
+            c.stage,
+            c.score,
+            c.first_name_ct,
+            c.last_name_ct,
+            c.company_name,
+            c.event_type,
+            c.event_date,
+            c.guest_count,
+            c.source,
+            c.status,
+            UserRow.name.label("assignee"),
+            c.last_activity_at,
+            sort_column.label("sort_value"),
+        )
+        .select_from(_leads.outerjoin(UserRow, UserRow.id == c.assignee_id))
+        .where(*page_where)
+        .order_by(*order)
+        .limit(limit + 1)
+    )
+    rows = (await conn.execute(statement)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    data_keys, _ = await keys.get_openable(conn, [row.lead_id for row in rows])
+    items = [
+        LeadListItem(
+            lead_id=row.lead_id,
+            stage=row.stage,
+            score=row.score,
+            contact=_open_contact(data_keys.get(row.lead_id), row, with_details=False),
+            company_name=row.company_name,
+            event_type=row.event_type,
+            event_date=row.event_date,
+            guest_count=row.guest_count,
+            source=row.source,
+            status=row.status,
+            assignee=row.assignee,
+            last_activity_at=row.last_activity_at,
+        )
+        for row in rows
+    ]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = Cursor(sort, _cursor_value(sort, last.sort_value), last.lead_id).encode()
+    capped = select(literal(1)).select_from(_leads).where(*where).limit(COUNT_CAP + 1).subquery()
+    total = int(await conn.scalar(select(func.count()).select_from(capped)) or 0)
+    return LeadPage(items, next_cursor, min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreEntry:
+    at: datetime
+    score: int
+    activity: str
+    points: int
+    delta: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EmailEntry:
+    at: datetime
+    kind: str
+    sequence_key: str | None
+    step: int | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntry:
+    id: UUID
+    at: datetime
+    author: str | None
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    at: datetime
+    previous_status: str | None
+    status: str
+    deal_value: Decimal | None
+    by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadDetail:
+    lead_id: UUID
+    contact: Contact
+    profile: dict[str, Any]
+    first_touch: dict[str, Any]
+    last_touch: dict[str, Any]
+    score: int
+    stage: str
+    status: str
+    assignee_id: UUID | None
+    assignee: str | None
+    deal_value: Decimal | None
+    consent_state: str
+    consent_at: datetime | None
+    mail_state: str
+    emails: dict[str, int]
+    created_at: datetime
+    last_activity_at: datetime
+    activities: list[TimelineEntry] = field(default_factory=list)
+    score_history: list[ScoreEntry] = field(default_factory=list)
+    email_events: list[EmailEntry] = field(default_factory=list)
+    notes: list[NoteEntry] = field(default_factory=list)
+    status_history: list[StatusEntry] = field(default_factory=list)
+
+
+_PROFILE = (
+    "company_name",
+    "company_size",
+    "industry",
+    "company_domain",
+    "event_type",
+    "event_date",
+    "guest_count",
+    "budget_min",
+    "budget_max",
+    "event_location",
+    "source",
+)
+
+
+async def lead_detail(
+    conn: AsyncConnection, keys: KeyStore, lead_id: UUID, *, timeline_limit: int = 200
+) -> LeadDetail | None:
+    c = _leads.c
+    row = (
+        await conn.execute(
+            select(_leads, UserRow.name.label("assignee"), PipelineRow.deal_value)
+            .select_from(
+                _leads.outerjoin(UserRow, UserRow.id == c.assignee_id).outerjoin(
+                    PipelineRow, PipelineRow.lead_id == c.lead_id
+                )
+            )
+            .where(c.lead_id == lead_id, c.known.is_(True))
+        )
+    ).first()
+    if row is None:
+        return None
+    data_keys, _ = await keys.get_openable(conn, [lead_id])
+    key = data_keys.get(lead_id)
+    detail = LeadDetail(
+        lead_id=lead_id,
+        contact=_open_contact(key, row, with_details=True),
+        profile={name: getattr(row, name) for name in _PROFILE},
+        first_touch=row.first_touch or {},
+        last_touch=row.last_touch or {},
+        score=row.score,
+        stage=row.stage,
+        status=row.status,
+        assignee_id=row.assignee_id,
+        assignee=row.assignee,
+        deal_value=row.deal_value,
+        consent_state=row.consent_state,
+        consent_at=row.consent_at,
+        mail_state=row.mail_state,
+        emails={
+            "sent": row.emails_sent,
+            "opened": row.emails_opened,
+            "clicked": row.emails_clicked,
+        },
+        created_at=row.created_at,
+        last_activity_at=row.last_activity_at,
+    )
+    activities = await conn.execute(
+        select(
+            ActivityRow.occurred_at,
+            ActivityRow.activity_type,
+            ActivityRow.page_url,
+            ActivityRow.target,
+            ActivityRow.detail,
+        )
+        .where(ActivityRow.lead_id == lead_id)
+        .order_by(ActivityRow.occurred_at.desc())
+        .limit(timeline_limit)
+    )
+    detail.activities.extend(
+        TimelineEntry(a.occurred_at, a.activity_type, a.page_url or a.target or "", a.detail)
+        for a in activities
+    )
+    history = await conn.execute(
+        select(
+            ScoreHistoryRow.occurred_at,
+            ScoreHistoryRow.score,
+            ScoreHistoryRow.activity,
+            ScoreHistoryRow.points,
+            ScoreHistoryRow.delta,
+            ScoreHistoryRow.reason,
+        )
+        .where(ScoreHistoryRow.lead_id == lead_id)
+        .order_by(ScoreHistoryRow.occurred_at.desc(), ScoreHistoryRow.position.desc())
+        .limit(timeline_limit)
+    )
+    detail.score_history.extend(ScoreEntry(*entry) for entry in history)
+    emails = await conn.execute(
+        select(
+            EmailEventRow.occurred_at,
+            EmailEventRow.kind,
+            EmailEventRow.sequence_key,
+            EmailEventRow.step,
+            EmailEventRow.url,
+        )
+        .where(EmailEventRow.lead_id == lead_id)
+        .order_by(EmailEventRow.occurred_at.desc())
+        .limit(timeline_limit)
+    )
+    detail.email_events.extend(EmailEntry(*entry) for entry in emails)
+    notes = await conn.execute(
+        select(NoteRow.id, NoteRow.created_at, UserRow.name, NoteRow.body_ct)
+        .outerjoin(UserRow, UserRow.id == NoteRow.author_id)
+        .where(NoteRow.lead_id == lead_id)
+        .order_by(NoteRow.created_at.desc())
+    )
+    for note_id, at, author, body_ct in notes:
+        body = "[nicht lesbar]"
+        if key is not None:
+            try:
+                body = key.open("note", body_ct)
+            except SealedValueInvalid:
+                pass
+        detail.notes.append(NoteEntry(note_id, at, author, body))
+    changes = await conn.execute(
+        select(
+            StatusChangeRow.changed_at,
+            StatusChangeRow.previous_status,
+            StatusChangeRow.status,
+            StatusChangeRow.deal_value,
+            UserRow.name,
+        )
+        .outerjoin(UserRow, UserRow.id == StatusChangeRow.user_id)
+        .where(StatusChangeRow.lead_id == lead_id)
+        .order_by(StatusChangeRow.changed_at.desc())
+    )
+    detail.status_history.extend(StatusEntry(*entry) for entry in changes)
+    return detail
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    new_today: int
+    new_week: int
+    by_stage: dict[str, int]
+    by_status: dict[str, int]
+    burning_waiting: int
+    burning_leads: list[LeadListItem]
+    conversion: dict[str, tuple[int, int, float]]
+    funnel: dict[str, dict[str, int]]
+    daily_new: list[tuple[date, int]]
+    total: int
+
+
+async def dashboard(conn: AsyncConnection, keys: KeyStore, *, now: datetime) -> Dashboard:
+    local = now.astimezone(BERLIN)
+    today = datetime(local.year, local.month, local.day, tzinfo=BERLIN)
+    week = today - timedelta(days=local.weekday())
+    month_ago = today - timedelta(days=29)
+    c = _leads.c
+    counts = (
+        await conn.execute(
+            select(
+                func.count().filter(c.created_at >= today),
+                func.count().filter(c.created_at >= week),
+            ).where(c.created_at >= min(week, today), c.known.is_(True))
+        )
+    ).one()
+    tally = (
+        await conn.execute(
+            select(
+                LeadTallyRow.source, LeadTallyRow.stage, LeadTallyRow.status, LeadTallyRow.leads
+            ).where(LeadTallyRow.leads > 0)
+        )
+    ).all()
+    by_stage: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    funnel: dict[str, dict[str, int]] = {}
+    by_source_status: dict[tuple[str, str], int] = {}
+    burning_waiting = 0
+    for source, stage, status, leads in tally:
+        by_stage[stage] = by_stage.get(stage, 0) + leads
+        by_status[status] = by_status.get(status, 0) + leads
+        per_source = funnel.setdefault(source or "direct", {})
+        per_source[status] = per_source.get(status, 0) + leads
+        key = (source or "direct", status)
+        by_source_status[key] = by_source_status.get(key, 0) + leads
+        if stage == "burning" and status == "new":
+            burning_waiting += leads
+    day = func.date_trunc("day", func.timezone("Europe/Berlin", c.created_at))
+    daily = await conn.execute(
+        select(day.label("day"), func.count())
+        .where(c.created_at >= month_ago, c.known.is_(True))
+        .group_by(day)
+        .order_by(day)
+    )
+    per_day = {row.day.date(): row[1] for row in daily}
+    burning = await list_leads(
+        conn,
+        keys,
+        LeadFilter(stage="burning", status="new"),
+        now=now,
+        limit=5,
+    )
+    return Dashboard(
+        new_today=counts[0],
+        new_week=counts[1],
+        by_stage=by_stage,
+        by_status=by_status,
+        burning_waiting=burning_waiting,
+        burning_leads=burning.items,
+        conversion=conversion_rates(by_source_status),
+        funnel=funnel,
+        daily_new=[
+            (d, per_day.get(d, 0))
+            for d in (month_ago.date() + timedelta(days=i) for i in range(30))
+        ],
+        total=sum(by_stage.values()),
+    )

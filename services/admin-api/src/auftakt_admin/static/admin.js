@@ -1,0 +1,26 @@
+// Auftakt admin: small progressive enhancements; every page works without this file.
+"use strict";
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
+
+// The filter form's URL keeps only the filters set, so a view shared as a link stays short.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.id !== "filters" || event.defaultPrevented) {
+    return;
+  }
+  event.preventDefault();
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(form)) {
+    if (typeof value === "string" && value.trim() !== "" && !(name === "sort" && value === "score")) {
+      params.append(name, value.trim());
+    }
+  }
+  const query = params.toString();
+  window.location.assign(form.action + (query ? "?" + query : ""));
+});

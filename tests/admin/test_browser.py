@@ -1,0 +1,115 @@
+"""The dashboard in a real browser, as sales use it: log in, read the KPIs, filter,
+open a lead, work it, edit a rule, log out."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import httpx
+from auftakt_scoring.app import ScoringService
+from playwright.async_api import Browser, expect
+
+from tests.admin.conftest import Staff
+from tests.admin.helpers import log_in, submit_lead
+from tests.admin.test_leads import HOT_VISIT, _scored
+
+
+async def test_sales_work_a_lead_from_login_to_logout(
+    browser: Browser,
+    admin_url: str,
+    admin_http: httpx.AsyncClient,
+    admin_user: Staff,
+    client: httpx.AsyncClient,
+    scoring: ScoringService,
+) -> None:
+    company = f"Browser {uuid4().hex[:6]}"
+    hot_email, _ = await submit_lead(
+        client,
+        activities=HOT_VISIT,
+        first_name="Jonas",
+        last_name="Becker",
+        company_name=f"{company} Events GmbH",
+        event_type="sommerfest",
+    )
+    await submit_lead(client, activities=[], company_name=f"{company} Kalt AG")
+    await log_in(admin_http, admin_user.email, admin_user.password)
+    await _scored(admin_http, hot_email, 65)
+
+    errors: list[str] = []
+    page = await (await browser.new_context(locale="de-DE")).new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    await page.goto(f"{admin_url}/admin/leads")
+    await expect(page).to_have_url(f"{admin_url}/admin/login?next=%2Fadmin%2Fleads")
+    await page.get_by_label("E-Mail-Adresse").fill(admin_user.email)
+    await page.get_by_label("Passwort").fill(admin_user.password)
+    await page.get_by_role("button", name="Anmelden").click()
+    await expect(page).to_have_url(f"{admin_url}/admin/leads")
+
+    await page.get_by_role("link", name="Dashboard").click()
+    new_today = await page.locator('[data-kpi="new_today"]').inner_text()
+    assert int(new_today.replace(".", "")) >= 2  # the two leads of this test at least
+    await expect(page.get_by_text("Burning-Leads warten auf Anruf")).to_be_visible()
+    await expect(page.locator('[data-stage="hot"]')).to_be_visible()
+
+    await page.get_by_role("link", name="Leads", exact=True).click()
+    await page.locator('select[name="stage"]').select_option("hot")
+    await page.locator('select[name="score"]').select_option("61-80")
+    await page.locator('input[name="company"]').fill(company)
+    await page.get_by_role("button", name="Filter anwenden").click()
+    await expect(page).to_have_url(
+        f"{admin_url}/admin/leads?stage=hot&score=61-80&company={company.replace(' ', '+')}"
+    )
+    rows = page.locator("table.leads tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text(f"{company} Events GmbH")
+
+    await page.get_by_role("link", name="Jonas Becker").click()
+    await expect(page.locator("#timeline")).to_contain_text("click")
+    await expect(page.locator("#timeline")).to_contain_text("/preise")
+    await expect(page.locator(".score-value")).to_have_text("65")
+    await expect(page.locator(".score-history li")).to_have_count(3)
+
+    await page.locator('select[name="status"]').select_option("qualified")
+    await page.get_by_role("button", name="Status speichern").click()
+    await expect(page.get_by_role("status")).to_have_text("Status gespeichert.")
+    await expect(page.locator(".status").first).to_have_text("Qualifiziert")
+    await page.get_by_label("Neue Notiz").fill("Budget passt, Angebot bis Freitag")
+    await page.get_by_role("button", name="Notiz speichern").click()
+    await expect(page.locator("ul.notes")).to_contain_text("Budget passt, Angebot bis Freitag")
+
+    await page.get_by_role("link", name="Scoring-Regeln").click()
+    rule = page.locator('form[data-rule="pricing_page_visited"]')
+    description = rule.get_by_label("Beschreibung")
+    original = await description.input_value()
+    await description.fill(f"{original} (geprüft)")
+    await rule.get_by_role("button", name="Speichern").click()
+    await expect(page.get_by_role("status")).to_contain_text("Gespeichert")
+    await expect(
+        page.locator('form[data-rule="pricing_page_visited"]').get_by_label("Beschreibung")
+    ).to_have_value(f"{original} (geprüft)")
+    restored = page.locator('form[data-rule="pricing_page_visited"]')
+    await restored.get_by_label("Beschreibung").fill(original)  # other tests read reasons
+    await restored.get_by_role("button", name="Speichern").click()
+    await expect(page.get_by_role("status")).to_contain_text("Gespeichert")
+
+    await page.get_by_role("button", name="Abmelden").click()
+    await expect(page).to_have_url(f"{admin_url}/admin/login")
+    await page.goto(f"{admin_url}/admin")
+    await expect(page).to_have_url(f"{admin_url}/admin/login?next=%2Fadmin")
+    assert errors == []
+
+
+async def test_a_sales_user_sees_no_user_management(
+    browser: Browser, admin_url: str, sales_user: Staff
+) -> None:
+    page = await (await browser.new_context()).new_page()
+    await page.goto(f"{admin_url}/admin/login")
+    await page.get_by_label("E-Mail-Adresse").fill(sales_user.email)
+    await page.get_by_label("Passwort").fill(sales_user.password)
+    await page.get_by_role("button", name="Anmelden").click()
+    await expect(page.get_by_role("link", name="Leads", exact=True)).to_be_visible()
+    await expect(page.get_by_role("link", name="Benutzer")).to_have_count(0)
+    response = await page.goto(f"{admin_url}/admin/users")
+    assert response is not None and response.status == 403
+    await expect(page.get_by_role("alert")).to_have_text("Nur für Administratoren")
