@@ -65,7 +65,7 @@ async def test_sales_work_a_lead_from_login_to_logout(
     await expect(rows.first).to_contain_text(f"{company} Events GmbH")
 
     await page.get_by_role("link", name="Jonas Becker").click()
-    await expect(page.locator("#timeline")).to_contain_text("click")
+    await expect(page.locator("#timeline")).to_contain_text("Klick")
     await expect(page.locator("#timeline")).to_contain_text("/preise")
     await expect(page.locator(".score-value")).to_have_text("65")
     await expect(page.locator(".score-history li")).to_have_count(3)

@@ -170,3 +170,34 @@ async def test_sales_change_status_assign_and_note_and_the_changes_are_published
     assert {subject for subject, _, _ in published} == {"lead.status_changed", "lead.assigned"}
     status_event = next(p for s, p, _ in published if s == "lead.status_changed")
     assert (status_event["previous_status"], status_event["status"]) == ("new", "contacted")
+
+
+async def test_an_admin_erases_a_lead_everywhere_and_sales_cannot(
+    client: httpx.AsyncClient,
+    scoring: ScoringService,
+    admin_http: httpx.AsyncClient,
+    admin_user: Staff,
+    sales_user: Staff,
+    nc: Client,
+) -> None:
+    email, _ = await submit_lead(client, activities=HOT_VISIT)
+    await log_in(admin_http, sales_user.email, sales_user.password)
+    lead_id = (await _scored(admin_http, email, 65))["lead_id"]
+    csrf = await signed_in_csrf(admin_http)
+    refused = await admin_http.post(f"/admin/leads/{lead_id}/erase", data={"csrf_token": csrf})
+    assert refused.status_code == 403
+
+    await log_in(admin_http, admin_user.email, admin_user.password)
+    csrf = await signed_in_csrf(admin_http)
+    erased = await admin_http.post(f"/admin/leads/{lead_id}/erase", data={"csrf_token": csrf})
+    assert erased.headers["location"] == "/admin/leads?done=erased"
+    assert await _listed(admin_http, email=email) == []
+    assert (await admin_http.get(f"/admin/leads/{lead_id}")).status_code == 404
+    requested = await stream_messages(
+        nc,
+        lambda subject, payload: (
+            subject == "lead.erasure_requested" and payload["lead_id"] == lead_id
+        ),
+        expect=1,
+    )
+    assert len(requested) == 1

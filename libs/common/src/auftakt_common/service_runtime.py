@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
@@ -20,7 +21,14 @@ from .messaging import connect_nats
 from .settings import BaseServiceSettings
 from .streams import ensure_streams
 
-__all__ = ["RunningService", "cancel_tasks", "create_broker", "start_broker", "stop_broker"]
+__all__ = [
+    "RunningService",
+    "cancel_tasks",
+    "create_broker",
+    "lifespan_of",
+    "start_broker",
+    "stop_broker",
+]
 
 _log = structlog.get_logger("auftakt.service")
 
@@ -109,3 +117,22 @@ async def cancel_tasks(tasks: list[asyncio.Task[None]], *, timeout: float = 10.0
     if tasks:
         await asyncio.wait(tasks, timeout=timeout)
     tasks.clear()
+
+
+def lifespan_of(
+    service: RunningService, *, owned: bool
+) -> Callable[[object], AbstractAsyncContextManager[None]]:
+    """An ASGI lifespan that runs `service` while the app serves, if the app owns it (a
+    service handed in by a test or another runner is left to its owner)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: object) -> AsyncIterator[None]:
+        if owned:
+            await service.start()
+        try:
+            yield
+        finally:
+            if owned:
+                await service.stop()
+
+    return lifespan

@@ -399,13 +399,17 @@ async def user_for_api_token(conn: AsyncConnection, token: str, *, now: datetime
         return None
     row = (
         await conn.execute(
-            update(ApiTokenRow)
-            .where(ApiTokenRow.token_hash == _digest(token), ApiTokenRow.revoked_at.is_(None))
-            .values(last_used_at=now)
-            .returning(ApiTokenRow.user_id)
+            select(ApiTokenRow.id, ApiTokenRow.user_id, ApiTokenRow.last_used_at).where(
+                ApiTokenRow.token_hash == _digest(token), ApiTokenRow.revoked_at.is_(None)
+            )
         )
     ).first()
     if row is None:
         return None
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        # a write a minute at most, not one per scripted request
+        await conn.execute(
+            update(ApiTokenRow).where(ApiTokenRow.id == row.id).values(last_used_at=now)
+        )
     user = await get_user(conn, row.user_id)
     return user if user is not None and user.active else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from auftakt_common.service_runtime import (
     RunningService,
     cancel_tasks,
     create_broker,
+    lifespan_of,
     start_broker,
     stop_broker,
 )
@@ -123,21 +124,11 @@ def create_app(settings: AdminSettings, service: AdminService | None = None) -> 
     to its owner)."""
     admin = service or AdminService(settings)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if service is None:
-            await admin.start()
-        try:
-            yield
-        finally:
-            if service is None:
-                await admin.stop()
-
     app = FastAPI(
         title="Auftakt admin-api",
         summary="The sales dashboard and its JSON API: leads, pipeline, notes, editors.",
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=lifespan_of(admin, owned=service is None),
         # the document is served to signed-in staff only (api.py); no docs UI: it would
         # load its scripts from a CDN
         docs_url=None,

@@ -63,7 +63,27 @@ def _ago(value: datetime | None, now: datetime) -> str:
 
 
 templates.env.filters.update(de_date=_de_date, de_datetime=_de_datetime, de_number=_de_number)
-templates.env.globals.update(STAGE_LABELS=STAGE_LABELS, STATUS_LABELS=STATUS_LABELS, ago=_ago)
+# what the timeline calls the website's activities; others show under their own name
+ACTIVITY_LABELS = {
+    "page_view": "Seitenaufruf",
+    "click": "Klick",
+    "video_play": "Video gestartet",
+    "video_progress": "Video angesehen",
+    "form_started": "Formular begonnen",
+    "form_50_percent_filled": "Formular halb ausgefüllt",
+    "calendar_booking_started": "Terminbuchung begonnen",
+    "budget_calculator_used": "Budgetrechner benutzt",
+    "quiz_completed": "Quiz abgeschlossen",
+    "lead_magnet_downloaded": "Lead-Magnet angefordert",
+    "download": "Download",
+}
+
+templates.env.globals.update(
+    STAGE_LABELS=STAGE_LABELS,
+    STATUS_LABELS=STATUS_LABELS,
+    ACTIVITY_LABELS=ACTIVITY_LABELS,
+    ago=_ago,
+)
 
 
 def _with(params: dict[str, str], **changes: str | None) -> str:

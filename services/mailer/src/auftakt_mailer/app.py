@@ -5,8 +5,7 @@ them; `create_app` serves it over HTTP (what `__main__` runs)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from auftakt_common.service_runtime import (
     RunningService,
     cancel_tasks,
     create_broker,
+    lifespan_of,
     start_broker,
     stop_broker,
 )
@@ -138,21 +138,11 @@ def create_app(settings: MailerSettings, service: MailerService | None = None) -
     """The HTTP app; its lifespan runs the service (a given one is left to its owner)."""
     mailer = service or MailerService(settings)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if service is None:
-            await mailer.start()
-        try:
-            yield
-        finally:
-            if service is None:
-                await mailer.stop()
-
     app = FastAPI(
         title="Auftakt mailer",
         summary="Provider webhooks (bounces, complaints); development mail viewer.",
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=lifespan_of(mailer, owned=service is None),
     )
     app.state.mailer = mailer
     app.include_router(router)
