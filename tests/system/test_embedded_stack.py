@@ -22,6 +22,7 @@ def start_stack(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[bytes
         "AUFTAKT_EMBEDDED_NATS_PORT": str(ports["nats"]),
         "AUFTAKT_CAPTURE_PORT": str(ports["http"]),
         "AUFTAKT_MAILER_HTTP_PORT": str(ports["mail"]),
+        "AUFTAKT_ADMIN_HTTP_PORT": str(ports["admin"]),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "auftakt_cli", "run", "--data-dir", str(data_dir)],
@@ -31,7 +32,7 @@ def start_stack(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[bytes
     )
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
@@ -69,7 +70,7 @@ def scored_leads(pg_port: int) -> int:
 
 
 def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    ports = {"pg": free_port(), "nats": free_port(), "http": free_port(), "mail": free_port()}
+    ports = {name: free_port() for name in ("pg", "nats", "http", "mail", "admin")}
     base = f"http://127.0.0.1:{ports['http']}"
     email = "newcomer.test@example-firma.de"
 
@@ -92,9 +93,15 @@ def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: 
             assert time.monotonic() < deadline, "the confirmation mail never arrived"
             time.sleep(0.2)
         assert len(list((tmp_path / "data" / "mail").glob("*.eml"))) == 1
+        # sales log in on the dashboard with the first admin the run printed
+        wait_healthy(f"http://127.0.0.1:{ports['admin']}/healthz", first)
+        login = httpx.get(f"http://127.0.0.1:{ports['admin']}/admin/login")
+        assert login.status_code == 200 and "Anmelden" in login.text
     finally:
         output = stop(first)
     assert "capture" in output and "scoring started" in output and "mailer started" in output
+    assert "first admin created: admin@auftakt.local  one-time password: " in output
+    assert f"http://127.0.0.1:{ports['admin']}/admin" in output
     assert "stopped" in output
 
     second = start_stack(tmp_path / "data", ports)

@@ -50,6 +50,9 @@ def service_env(data_dir: Path) -> dict[str, str]:
     env.setdefault(
         "AUFTAKT_PUBLIC_URL", f"http://127.0.0.1:{env.get('AUFTAKT_CAPTURE_PORT', '8000')}"
     )
+    env.setdefault(
+        "AUFTAKT_ADMIN_URL", f"http://127.0.0.1:{env.get('AUFTAKT_ADMIN_HTTP_PORT', '8080')}/admin"
+    )
     # one machine, one address: `auftakt demo` sends hundreds of leads from it, which the
     # public per-client limit (20 leads a minute) is there to stop in production
     env.setdefault("AUFTAKT_CAPTURE_RATE_LIMIT_ENABLED", "false")

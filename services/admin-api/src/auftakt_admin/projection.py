@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -35,10 +36,9 @@ from auftakt_common.events import (
     LeadStageChanged,
     LeadUpdated,
 )
-from auftakt_common.inbox import first_delivery
 from auftakt_common.vault import SealedValueInvalid, from_text
 from auftakt_common.vault_store import KeyStore
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -116,8 +116,11 @@ class Projector:
 
 
 async def project(conn: AsyncConnection, keys: KeyStore, events: Sequence[Event]) -> None:
-    """Apply events in order, each at most once; events of erased leads are dropped."""
-    lead_ids = {lead_id for event in events if (lead_id := getattr(event, "lead_id", None))}
+    """Apply a batch of events, each at most once; events of erased leads are dropped.
+    A handful of statements per batch, whatever its size: rows go in bulk, and each lead's
+    row is updated once (its newest snapshot, newest score, summed counters)."""
+    fresh = await _first_deliveries(conn, events)
+    lead_ids = {lead_id for event in fresh if (lead_id := getattr(event, "lead_id", None))}
     erased = set(
         (
             await conn.execute(
@@ -125,25 +128,335 @@ async def project(conn: AsyncConnection, keys: KeyStore, events: Sequence[Event]
             )
         ).scalars()
     )
-    fresh = [
-        event
-        for event in events
-        if await first_delivery(conn, inbox, event.event_id, event.subject)
-    ]
-    snapshots = [e for e in fresh if isinstance(e, LeadCreated | LeadUpdated)]
-    email_indexes = await _email_indexes(conn, keys, snapshots)
     for event in fresh:
-        lead_id = getattr(event, "lead_id", None)
         if isinstance(event, LeadErasureRequested):
             await erase(conn, event.lead_id, event.occurred_at)
             erased.add(event.lead_id)
-        elif lead_id is None or lead_id in erased:
-            continue
-        elif isinstance(event, LeadCreated | LeadUpdated):
-            await _snapshot(conn, event, email_indexes.get(event.lead_id))
-        else:
-            await _ensure_lead(conn, lead_id, event)
-            await _apply(conn, event)
+    batch = _Batch()
+    for event in fresh:
+        lead_id = getattr(event, "lead_id", None)
+        if lead_id is not None and lead_id not in erased:
+            batch.add(event)
+    await batch.write(conn, keys)
+
+
+async def _first_deliveries(conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
+    """The events not seen before (inbox), in order; one statement for the batch."""
+    if not events:
+        return []
+    recorded = set(
+        (
+            await conn.execute(
+                insert(inbox)
+                .values([{"event_id": e.event_id, "subject": e.subject} for e in events])
+                .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
+                .returning(inbox.c.event_id)
+            )
+        ).scalars()
+    )
+    fresh: list[Event] = []
+    for event in events:
+        if event.event_id in recorded:
+            recorded.discard(event.event_id)  # the same event twice in one batch: once
+            fresh.append(event)
+    return fresh
+
+
+@dataclass
+class _LeadChange:
+    """What a batch changes on one lead's row (None: nothing)."""
+
+    touched: datetime | None = None
+    score: int | None = None
+    stage: str | None = None
+    score_at: datetime | None = None
+    stage_changed_at: datetime | None = None
+    sent: int = 0
+    opened: int = 0
+    clicked: int = 0
+    mail_state: str | None = None
+
+    def touch(self, at: datetime) -> None:
+        self.touched = at if self.touched is None else max(self.touched, at)
+
+
+def _later(current: datetime | None, at: datetime) -> bool:
+    return current is None or current <= at
+
+
+@dataclass
+class _Batch:
+    snapshots: dict[UUID, LeadCreated | LeadUpdated] = field(default_factory=dict)
+    activities: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    emails: list[dict[str, Any]] = field(default_factory=list)
+    changes: dict[UUID, _LeadChange] = field(default_factory=dict)
+    one_by_one: list[Event] = field(default_factory=list)  # rare: consent, enrichment
+    first_seen: dict[UUID, datetime] = field(default_factory=dict)
+
+    def _change(self, lead_id: UUID) -> _LeadChange:
+        return self.changes.setdefault(lead_id, _LeadChange())
+
+    def add(self, event: Event) -> None:
+        lead_id: UUID = getattr(event, "lead_id")  # noqa: B009 — the caller checked
+        seen = self.first_seen.get(lead_id)
+        self.first_seen[lead_id] = (
+            event.occurred_at if seen is None else min(seen, event.occurred_at)
+        )
+        match event:
+            case LeadCreated() | LeadUpdated():
+                newest = self.snapshots.get(event.lead_id)
+                if newest is None or newest.occurred_at <= event.occurred_at:
+                    self.snapshots[event.lead_id] = event
+                self._change(event.lead_id).touch(event.occurred_at)
+            case ActivityRecorded():
+                assert event.lead_id is not None
+                self._activity(
+                    event.activity_id,
+                    event.lead_id,
+                    event.activity_type,
+                    event.page_url,
+                    event.target,
+                    event.detail or None,
+                    event.occurred_at,
+                )
+            case LeadMagnetDownloaded():
+                detail: dict[str, Any] = {"magnet_type": event.magnet_type}
+                if event.magnet_name:
+                    detail["magnet_name"] = event.magnet_name
+                if event.quiz_results:
+                    detail["quiz_results"] = event.quiz_results
+                self._activity(
+                    event.download_id,
+                    event.lead_id,
+                    "lead_magnet_downloaded",
+                    None,
+                    event.magnet_type,
+                    detail,
+                    event.occurred_at,
+                )
+            case LeadScored():
+                self._scored(event)
+            case LeadStageChanged():
+                change = self._change(event.lead_id)
+                if _later(change.stage_changed_at, event.occurred_at):
+                    change.stage_changed_at = event.occurred_at
+            case _ if type(event) in _EMAIL_KINDS:
+                self._email(event)
+            case _:
+                self._change(lead_id)  # a row must exist
+                self.one_by_one.append(event)
+
+    def _activity(
+        self,
+        activity_id: UUID,
+        lead_id: UUID,
+        activity_type: str,
+        page_url: str | None,
+        target: str | None,
+        detail: dict[str, Any] | None,
+        at: datetime,
+    ) -> None:
+        self.activities.append(
+            {
+                "activity_id": activity_id,
+                "lead_id": lead_id,
+                "activity_type": activity_type,
+                "page_url": page_url,
+                "target": target,
+                "detail": detail,
+                "occurred_at": at,
+            }
+        )
+        self._change(lead_id).touch(at)
+
+    def _scored(self, event: LeadScored) -> None:
+        self.history.extend(
+            {
+                "event_id": event.event_id,
+                "position": position,
+                "lead_id": event.lead_id,
+                "occurred_at": event.occurred_at,
+                "score": event.score,
+                "activity": change.activity,
+                "points": change.points,
+                "delta": change.delta,
+                "reason": change.reason,
+            }
+            for position, change in enumerate(event.changes)
+        )
+        change = self._change(event.lead_id)
+        if _later(change.score_at, event.occurred_at):
+            change.score, change.stage, change.score_at = (
+                event.score,
+                event.stage,
+                event.occurred_at,
+            )
+
+    def _email(self, event: Event) -> None:
+        kind = _EMAIL_KINDS[type(event)]
+        lead_id: UUID = getattr(event, "lead_id")  # noqa: B009 — every mail event has one
+        self.emails.append(
+            {
+                "event_id": event.event_id,
+                "lead_id": lead_id,
+                "send_id": getattr(event, "send_id", None),
+                "kind": kind,
+                "sequence_key": getattr(event, "sequence_key", None),
+                "step": getattr(event, "step", None),
+                "url": getattr(event, "url", None),
+                "occurred_at": event.occurred_at,
+            }
+        )
+        change = self._change(lead_id)
+        if kind in ("sent", "opened", "clicked"):
+            setattr(change, kind, getattr(change, kind) + 1)
+        if kind in ("opened", "clicked", "replied"):
+            change.touch(event.occurred_at)
+        if kind == "complained":
+            change.mail_state = "complained"
+        elif kind == "bounced" and getattr(event, "permanent", False):
+            change.mail_state = change.mail_state or "bounced"
+
+    async def write(self, conn: AsyncConnection, keys: KeyStore) -> None:
+        # rows in lead order: two batches lock shared leads in the same order
+        if self.snapshots:
+            await _snapshots(conn, keys, [self.snapshots[i] for i in sorted(self.snapshots)])
+        stubs = sorted(set(self.changes) - set(self.snapshots))
+        if stubs:
+            await conn.execute(
+                insert(_leads)
+                .values(
+                    [
+                        # no activity yet: a score or a mail is not something the lead did
+                        {"lead_id": i, "created_at": self.first_seen[i], "last_activity_at": _NEVER}
+                        for i in stubs
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=[_leads.c.lead_id])
+            )
+        for table, rows in (
+            (ActivityRow, self.activities),
+            (ScoreHistoryRow, self.history),
+            (EmailEventRow, self.emails),
+        ):
+            if rows:
+                # an anonymous visitor's activity comes again once it becomes a lead
+                await conn.execute(insert(table).values(rows).on_conflict_do_nothing())
+        if self.changes:
+            await _update_leads(conn, sorted(self.changes.items()))
+        for event in self.one_by_one:
+            await _apply_one(conn, event)
+
+
+_UPDATE_LEADS = text(
+    """
+UPDATE admin.leads AS l SET
+    last_activity_at = GREATEST(l.last_activity_at, v.touched),
+    score = CASE WHEN v.score_at IS NOT NULL AND (l.score_at IS NULL OR l.score_at <= v.score_at)
+        THEN v.score ELSE l.score END,
+    stage = CASE WHEN v.score_at IS NOT NULL AND (l.score_at IS NULL OR l.score_at <= v.score_at)
+        THEN v.stage ELSE l.stage END,
+    score_at = GREATEST(l.score_at, v.score_at),
+    stage_changed_at = GREATEST(l.stage_changed_at, v.stage_changed_at),
+    emails_sent = l.emails_sent + v.sent,
+    emails_opened = l.emails_opened + v.opened,
+    emails_clicked = l.emails_clicked + v.clicked,
+    mail_state = CASE WHEN l.mail_state = 'complained' THEN l.mail_state
+        ELSE COALESCE(v.mail_state, l.mail_state) END
+FROM unnest(
+    CAST(:lead_ids AS uuid[]), CAST(:touched AS timestamptz[]), CAST(:scores AS smallint[]),
+    CAST(:stages AS varchar[]), CAST(:score_at AS timestamptz[]),
+    CAST(:stage_changed_at AS timestamptz[]), CAST(:sent AS integer[]),
+    CAST(:opened AS integer[]), CAST(:clicked AS integer[]), CAST(:mail_states AS varchar[])
+) AS v(lead_id, touched, score, stage, score_at, stage_changed_at, sent, opened, clicked,
+       mail_state)
+WHERE l.lead_id = v.lead_id
+"""
+)
+
+
+async def _update_leads(conn: AsyncConnection, changes: list[tuple[UUID, _LeadChange]]) -> None:
+    """Every lead's change of the batch in one statement (one tally trigger run)."""
+    await conn.execute(
+        _UPDATE_LEADS,
+        {
+            "lead_ids": [lead_id for lead_id, _ in changes],
+            "touched": [c.touched for _, c in changes],
+            "scores": [c.score for _, c in changes],
+            "stages": [c.stage for _, c in changes],
+            "score_at": [c.score_at for _, c in changes],
+            "stage_changed_at": [c.stage_changed_at for _, c in changes],
+            "sent": [c.sent for _, c in changes],
+            "opened": [c.opened for _, c in changes],
+            "clicked": [c.clicked for _, c in changes],
+            "mail_states": [c.mail_state for _, c in changes],
+        },
+    )
+
+
+async def _snapshots(
+    conn: AsyncConnection, keys: KeyStore, events: Sequence[LeadCreated | LeadUpdated]
+) -> None:
+    """Each lead's newest snapshot of the batch, in one upsert; an older one never
+    replaces a newer (they arrive on two subjects)."""
+    email_indexes = await _email_indexes(conn, keys, events)
+    rows = [_snapshot_row(event, email_indexes.get(event.lead_id)) for event in events]
+    statement = insert(_leads).values(rows)
+    excluded = statement.excluded
+    kept_unless_given = ("email_index", "last_touch")
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[_leads.c.lead_id],
+            set_={
+                **{
+                    name: excluded[name]
+                    for name in rows[0]
+                    if name not in ("lead_id", "last_activity_at", *kept_unless_given)
+                },
+                **{
+                    name: func.coalesce(excluded[name], _leads.c[name])
+                    for name in kept_unless_given
+                },
+                # an early event made the row before lead.created told when it began
+                "created_at": func.least(_leads.c.created_at, excluded.created_at),
+            },
+            where=or_(_leads.c.snapshot_at.is_(None), _leads.c.snapshot_at <= excluded.snapshot_at),
+        )
+    )
+
+
+def _snapshot_row(event: LeadCreated | LeadUpdated, email_index: bytes | None) -> dict[str, Any]:
+    lead = event.lead
+    return {
+        "lead_id": event.lead_id,
+        "known": True,
+        "email_ct": from_text(lead.contact.email),
+        "email_index": email_index,
+        "first_name_ct": _sealed(lead.contact.first_name),
+        "last_name_ct": _sealed(lead.contact.last_name),
+        "phone_ct": _sealed(lead.contact.phone),
+        "company_name": lead.company.name,
+        "company_size": lead.company.size,
+        "industry": lead.company.industry,
+        "company_domain": lead.company.domain,
+        "event_type": lead.event.type,
+        "event_date": lead.event.date,
+        "guest_count": lead.event.guest_count,
+        "budget_min": lead.event.budget_min,
+        "budget_max": lead.event.budget_max,
+        "event_location": lead.event.location,
+        "source": lead_source(lead.first_touch),
+        "first_touch": lead.first_touch.model_dump(mode="json", exclude_none=True),
+        "last_touch": (
+            event.touch.model_dump(mode="json", exclude_none=True)
+            if isinstance(event, LeadUpdated)
+            else None
+        ),
+        "created_at": lead.created_at,
+        "snapshot_at": event.occurred_at,
+        "last_activity_at": event.occurred_at,
+    }
 
 
 async def _email_indexes(
@@ -151,8 +464,6 @@ async def _email_indexes(
 ) -> dict[UUID, bytes]:
     """The blind index of each lead's address (the exact e-mail search), opened with the
     lead's data key; a lead whose key is gone or does not open is searchable otherwise."""
-    if not events:
-        return {}
     data_keys, _ = await keys.get_openable(conn, {event.lead_id for event in events})
     indexes: dict[UUID, bytes] = {}
     for event in events:
@@ -172,95 +483,8 @@ def _sealed(text: str | None) -> bytes | None:
     return None if text is None else from_text(text)
 
 
-async def _snapshot(
-    conn: AsyncConnection, event: LeadCreated | LeadUpdated, email_index: bytes | None
-) -> None:
-    lead = event.lead
-    values: dict[str, Any] = {
-        "known": True,
-        "email_ct": from_text(lead.contact.email),
-        "first_name_ct": _sealed(lead.contact.first_name),
-        "last_name_ct": _sealed(lead.contact.last_name),
-        "phone_ct": _sealed(lead.contact.phone),
-        "company_name": lead.company.name,
-        "company_size": lead.company.size,
-        "industry": lead.company.industry,
-        "company_domain": lead.company.domain,
-        "event_type": lead.event.type,
-        "event_date": lead.event.date,
-        "guest_count": lead.event.guest_count,
-        "budget_min": lead.event.budget_min,
-        "budget_max": lead.event.budget_max,
-        "event_location": lead.event.location,
-        "source": lead_source(lead.first_touch),
-        "first_touch": lead.first_touch.model_dump(mode="json", exclude_none=True),
-        "created_at": lead.created_at,
-        "snapshot_at": event.occurred_at,
-    }
-    if email_index is not None:
-        values["email_index"] = email_index
-    if isinstance(event, LeadUpdated):
-        values["last_touch"] = event.touch.model_dump(mode="json", exclude_none=True)
-    statement = insert(_leads).values(
-        lead_id=event.lead_id, last_activity_at=event.occurred_at, **values
-    )
-    newer = or_(_leads.c.snapshot_at.is_(None), _leads.c.snapshot_at <= event.occurred_at)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[_leads.c.lead_id],
-            set_={
-                **{name: statement.excluded[name] for name in values},
-                # an early event made the row before lead.created told when it began
-                "created_at": func.least(_leads.c.created_at, statement.excluded.created_at),
-                "last_activity_at": func.greatest(
-                    _leads.c.last_activity_at, statement.excluded.last_activity_at
-                ),
-            },
-            where=newer,
-        )
-    )
-    if isinstance(event, LeadUpdated):  # a repeat submission is activity, even if stale
-        await _touch(conn, event.lead_id, event.occurred_at)
-
-
-async def _ensure_lead(conn: AsyncConnection, lead_id: UUID, event: Event) -> None:
-    """A row for a lead whose `lead.created` has not arrived yet (it fills it later). No
-    activity yet: a score or a mail is not something the lead did."""
-    await conn.execute(
-        insert(_leads)
-        .values(lead_id=lead_id, created_at=event.occurred_at, last_activity_at=_NEVER)
-        .on_conflict_do_nothing(index_elements=[_leads.c.lead_id])
-    )
-
-
-async def _touch(conn: AsyncConnection, lead_id: UUID, at: Any) -> None:
-    await conn.execute(
-        update(_leads)
-        .where(_leads.c.lead_id == lead_id, _leads.c.last_activity_at < at)
-        .values(last_activity_at=at)
-    )
-
-
-async def _apply(conn: AsyncConnection, event: Event) -> None:
+async def _apply_one(conn: AsyncConnection, event: Event) -> None:
     match event:
-        case ActivityRecorded():
-            await _activity(conn, event)
-        case LeadMagnetDownloaded():
-            await _magnet(conn, event)
-        case LeadScored():
-            await _scored(conn, event)
-        case LeadStageChanged():
-            await conn.execute(
-                update(_leads)
-                .where(
-                    _leads.c.lead_id == event.lead_id,
-                    or_(
-                        _leads.c.stage_changed_at.is_(None),
-                        _leads.c.stage_changed_at < event.occurred_at,
-                    ),
-                )
-                .values(stage_changed_at=event.occurred_at)
-            )
         case LeadEnriched():
             if event.company_domain:
                 await conn.execute(
@@ -270,80 +494,6 @@ async def _apply(conn: AsyncConnection, event: Event) -> None:
                 )
         case ConsentRequested() | ConsentConfirmed() | LeadOptedOut():
             await _consent(conn, event)
-        case _ if type(event) in _EMAIL_KINDS:
-            await _email(conn, event)
-
-
-async def _activity(conn: AsyncConnection, event: ActivityRecorded) -> None:
-    assert event.lead_id is not None
-    await _add_activity(
-        conn,
-        activity_id=event.activity_id,
-        lead_id=event.lead_id,
-        activity_type=event.activity_type,
-        page_url=event.page_url,
-        target=event.target,
-        detail=event.detail or None,
-        occurred_at=event.occurred_at,
-    )
-
-
-async def _magnet(conn: AsyncConnection, event: LeadMagnetDownloaded) -> None:
-    detail: dict[str, Any] = {"magnet_type": event.magnet_type}
-    if event.magnet_name:
-        detail["magnet_name"] = event.magnet_name
-    if event.quiz_results:
-        detail["quiz_results"] = event.quiz_results
-    await _add_activity(
-        conn,
-        activity_id=event.download_id,
-        lead_id=event.lead_id,
-        activity_type="lead_magnet_downloaded",
-        page_url=None,
-        target=event.magnet_type,
-        detail=detail,
-        occurred_at=event.occurred_at,
-    )
-
-
-async def _add_activity(conn: AsyncConnection, **row: Any) -> None:
-    # an anonymous visitor's activity is recorded again once it becomes a lead (same id)
-    await conn.execute(
-        insert(ActivityRow).values(**row).on_conflict_do_nothing(index_elements=["activity_id"])
-    )
-    await _touch(conn, row["lead_id"], row["occurred_at"])
-
-
-async def _scored(conn: AsyncConnection, event: LeadScored) -> None:
-    if event.changes:
-        await conn.execute(
-            insert(ScoreHistoryRow)
-            .values(
-                [
-                    {
-                        "event_id": event.event_id,
-                        "position": position,
-                        "lead_id": event.lead_id,
-                        "occurred_at": event.occurred_at,
-                        "score": event.score,
-                        "activity": change.activity,
-                        "points": change.points,
-                        "delta": change.delta,
-                        "reason": change.reason,
-                    }
-                    for position, change in enumerate(event.changes)
-                ]
-            )
-            .on_conflict_do_nothing()
-        )
-    await conn.execute(
-        update(_leads)
-        .where(
-            _leads.c.lead_id == event.lead_id,
-            or_(_leads.c.score_at.is_(None), _leads.c.score_at <= event.occurred_at),
-        )
-        .values(score=event.score, stage=event.stage, score_at=event.occurred_at)
-    )
 
 
 _CONSENT_STATES: dict[type[Event], str] = {
@@ -364,35 +514,6 @@ async def _consent(conn: AsyncConnection, event: Event) -> None:
         .where(_leads.c.lead_id == lead_id, newer)
         .values(consent_state=state, consent_at=event.occurred_at)
     )
-
-
-async def _email(conn: AsyncConnection, event: Event) -> None:
-    kind = _EMAIL_KINDS[type(event)]
-    lead_id: UUID = getattr(event, "lead_id")  # noqa: B009
-    await conn.execute(
-        insert(EmailEventRow).values(
-            event_id=event.event_id,
-            lead_id=lead_id,
-            send_id=getattr(event, "send_id", None),
-            kind=kind,
-            sequence_key=getattr(event, "sequence_key", None),
-            step=getattr(event, "step", None),
-            url=getattr(event, "url", None),
-            occurred_at=event.occurred_at,
-        )
-    )
-    values: dict[str, Any] = {}
-    if kind in _EMAIL_COUNTERS:
-        column = _leads.c[_EMAIL_COUNTERS[kind]]
-        values[column.name] = column + 1
-    if kind == "bounced" and getattr(event, "permanent", False):
-        values["mail_state"] = "bounced"
-    elif kind == "complained":
-        values["mail_state"] = "complained"
-    if values:
-        await conn.execute(update(_leads).where(_leads.c.lead_id == lead_id).values(**values))
-    if kind in ("opened", "clicked", "replied"):
-        await _touch(conn, lead_id, event.occurred_at)
 
 
 async def erase(conn: AsyncConnection, lead_id: UUID, at: Any) -> None:
