@@ -153,3 +153,10 @@ async def test_logging_out_ends_the_session(
     assert (await admin_http.post("/admin/logout", data={"csrf_token": csrf})).status_code == 303
     admin_http.cookies.set("auftakt_session", cookie or "")
     assert (await admin_http.get("/admin")).status_code == 303
+
+
+async def test_pages_forbid_framing_and_foreign_scripts(admin_http: httpx.AsyncClient) -> None:
+    headers = (await admin_http.get("/admin/login")).headers
+    policy = headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert headers["x-content-type-options"] == "nosniff"
