@@ -26,7 +26,7 @@ from .deps import AdminDep, StaffDep, admin_of
 from .domain import PipelineMoveInvalid
 from .filters import FilterInvalid, parse_list_request
 from .pipeline import LeadNotFound, add_note, assign, change_status, request_erasure
-from .queries import dashboard, lead_detail, list_leads
+from .queries import dashboard, lead_detail
 from .schemas import (
     Assignment,
     Changed,
@@ -83,16 +83,7 @@ async def get_leads(
     except FilterInvalid as exc:
         raise _problem(422, exc.field, str(exc)) from exc
     async with service.engine.connect() as conn:
-        return await list_leads(
-            conn,
-            service.keys,
-            wanted.filter,
-            now=service.clock(),
-            sort=wanted.sort,
-            direction=wanted.direction,
-            cursor=wanted.cursor,
-            limit=wanted.limit,
-        )
+        return await wanted.page(conn, service.keys, now=service.clock())
 
 
 @router.get(f"{v1}/leads/{{lead_id}}", response_model=LeadDetailRead, tags=["leads"])

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import get_args
 from uuid import UUID
 
 from auftakt_common.events import STAGES
 from auftakt_common.vault import Vault
+from auftakt_common.vault_store import KeyStore
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .domain import (
     ACTIVITY_WINDOWS,
@@ -22,7 +24,7 @@ from .domain import (
     LeadFilter,
     Sort,
 )
-from .queries import DEFAULT_DIRECTIONS, Direction
+from .queries import DEFAULT_DIRECTIONS, Direction, LeadPage, list_leads
 
 __all__ = ["FILTER_PARAMS", "FilterInvalid", "ListRequest", "parse_list_request"]
 
@@ -55,6 +57,19 @@ class ListRequest:
     cursor: Cursor | None
     limit: int
     params: dict[str, str]  # the given filters and sort, to build links with
+
+    async def page(self, conn: AsyncConnection, keys: KeyStore, *, now: datetime) -> LeadPage:
+        """The page of leads this request asks for."""
+        return await list_leads(
+            conn,
+            keys,
+            self.filter,
+            now=now,
+            sort=self.sort,
+            direction=self.direction,
+            cursor=self.cursor,
+            limit=self.limit,
+        )
 
 
 def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:

@@ -21,7 +21,7 @@ from .domain import ACTIVITY_WINDOWS, PIPELINE, SCORE_BANDS, SORTS, PipelineMove
 from .filters import FilterInvalid, parse_list_request
 from .pages import render
 from .pipeline import LeadNotFound, add_note, assign, change_status, request_erasure
-from .queries import dashboard, lead_detail, list_leads
+from .queries import dashboard, lead_detail
 
 __all__ = ["router"]
 
@@ -221,16 +221,7 @@ async def leads_page(request: Request, principal: StaffDep) -> Response:
                 users=users,
                 options=_list_options(),
             )
-        page = await list_leads(
-            conn,
-            service.keys,
-            wanted.filter,
-            now=service.clock(),
-            sort=wanted.sort,
-            direction=wanted.direction,
-            cursor=wanted.cursor,
-            limit=wanted.limit,
-        )
+        page = await wanted.page(conn, service.keys, now=service.clock())
     return render(
         request,
         "leads.html",
