@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,13 +23,23 @@ import psycopg
 from auftakt_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from auftakt_common.testing import generated_secrets
 
-__all__ = ["Connection", "percentile", "running_stack", "start_service", "wait_ready"]
+__all__ = [
+    "Connection",
+    "percentile",
+    "running_stack",
+    "settings_of",
+    "start_service",
+    "wait_ready",
+]
 
 
 @contextlib.contextmanager
-def running_stack(nats_sync: str = "always", **settings: str) -> Iterator[dict[str, str]]:
+def running_stack(
+    nats_sync: str = "always", remove_data: bool = False, **settings: str
+) -> Iterator[dict[str, str]]:
     """Servers up; yields the environment services run with (`settings` as AUFTAKT_*).
-    `nats_sync`: JetStream's `sync_interval` (the default, `always`, fsyncs every write)."""
+    `nats_sync`: JetStream's `sync_interval` (the default, `always`, fsyncs every write);
+    `remove_data`: delete the servers' data folder afterwards (gigabytes for big loads)."""
     data = Path(tempfile.mkdtemp(prefix="auftakt-bench-"))
     servers: list[EmbeddedPostgres | EmbeddedNats] = []
     env = {**os.environ, **{f"AUFTAKT_{k.upper()}": v for k, v in generated_secrets().items()}}
@@ -47,6 +58,17 @@ def running_stack(nats_sync: str = "always", **settings: str) -> Iterator[dict[s
     finally:
         for server in reversed(servers):
             server.stop()
+        if remove_data:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+def settings_of(env: dict[str, str]) -> dict[str, str]:
+    """The AUFTAKT_* variables of `env` as settings keyword arguments."""
+    return {
+        key.removeprefix("AUFTAKT_").lower(): value
+        for key, value in env.items()
+        if key.startswith("AUFTAKT_")
+    }
 
 
 @contextlib.contextmanager

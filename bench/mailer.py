@@ -63,6 +63,7 @@ from harness import (
     percentile,
     running_stack,
     sequence_id,
+    settings_of,
 )
 from seedloop import run_seed_loop
 from smtp_sink import Sink
@@ -472,17 +473,9 @@ def print_run(run: MailerRun, batch_size: int) -> None:
 # --- main --------------------------------------------------------------------------------
 
 
-def _settings_of(env: dict[str, str]) -> dict[str, str]:
-    return {
-        key.removeprefix("AUFTAKT_").lower(): value
-        for key, value in env.items()
-        if key.startswith("AUFTAKT_")
-    }
-
-
 async def _bench(args: argparse.Namespace, env: dict[str, str], sink: Sink) -> None:
     database_url = libpq_url(env["AUFTAKT_DATABASE_URL"])
-    base = _settings_of(env)
+    base = settings_of(env)
     settings = MailerSettings(**base)
     due_ids = await load_mailer_data(database_url, settings, args.enrolments, args.due)
 
@@ -566,7 +559,7 @@ def main() -> None:
             mailer_imprint=IMPRINT,
             public_url=WEBSITE,
         ) as env:
-            migrate(MailerSettings(**_settings_of(env)))
+            migrate(MailerSettings(**settings_of(env)))
             with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
                 runner.run(_bench(args, env, sink))
     finally:

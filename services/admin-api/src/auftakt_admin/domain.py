@@ -22,6 +22,7 @@ __all__ = [
     "PIPELINE",
     "SCORE_BANDS",
     "SORTS",
+    "STAGE_BANDS",
     "STAGE_LABELS",
     "STATUS_LABELS",
     "Cursor",
@@ -63,6 +64,8 @@ SCORE_BANDS: dict[str, tuple[int, int]] = {
     "61-80": (61, 80),
     "81-100": (81, 100),
 }
+# each stage is a score band (scoring's `stage_of`)
+STAGE_BANDS: dict[str, str] = {"cold": "0-30", "warm": "31-60", "hot": "61-80", "burning": "81-100"}
 # days since the last activity (inclusive; None: no upper end)
 ACTIVITY_WINDOWS: dict[str, tuple[int, int | None]] = {
     "0-3": (0, 3),

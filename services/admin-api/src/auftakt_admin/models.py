@@ -226,14 +226,23 @@ class EmailEventRow(Base):
 
 
 class LeadTallyRow(Base):
-    """Leads per source, stage and status, kept by a trigger on `leads`: the dashboard's
-    counts without scanning a million rows."""
+    """Known leads per source, stage and status, kept by a trigger on `leads`: the
+    dashboard's counts without scanning a million rows."""
 
     __tablename__ = "lead_tally"
 
     source: Mapped[str] = mapped_column(String(100), primary_key=True)
     stage: Mapped[str] = mapped_column(String(10), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    leads: Mapped[int] = mapped_column(BigInteger)
+
+
+class LeadDayRow(Base):
+    """Known leads per day of creation (Berlin), kept by the same trigger."""
+
+    __tablename__ = "lead_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     leads: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -11,12 +11,13 @@ from uuid import UUID
 
 from auftakt_common.vault import DataKey, SealedValueInvalid
 from auftakt_common.vault_store import KeyStore
-from sqlalchemy import ColumnElement, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Date, func, literal, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .domain import (
     BERLIN,
     SCORE_BANDS,
+    STAGE_BANDS,
     Cursor,
     LeadFilter,
     Sort,
@@ -26,6 +27,7 @@ from .domain import (
 from .models import (
     ActivityRow,
     EmailEventRow,
+    LeadDayRow,
     LeadTallyRow,
     NoteRow,
     PipelineRow,
@@ -45,7 +47,7 @@ __all__ = [
     "list_leads",
 ]
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 Direction = Literal["asc", "desc"]
 
 _leads = leads_table
@@ -53,7 +55,8 @@ _SORT_COLUMNS: dict[Sort, ColumnElement[Any]] = {
     "score": _leads.c.score,
     "last_activity": _leads.c.last_activity_at,
     "created": _leads.c.created_at,
-    "event_date": func.coalesce(_leads.c.event_date, literal(date.max)),
+    # spelled as the index spells it (a bind parameter would not match it)
+    "event_date": func.coalesce(_leads.c.event_date, literal_column("DATE '9999-12-31'", Date)),
 }
 DEFAULT_DIRECTIONS: dict[Sort, Direction] = {
     "score": "desc",
@@ -98,7 +101,7 @@ class LeadListItem:
 class LeadPage:
     items: list[LeadListItem]
     next_cursor: str | None
-    total: int
+    total: int | None  # None: not counted (a later page; the first page said)
     total_capped: bool
 
 
@@ -126,7 +129,10 @@ def _where(lead_filter: LeadFilter, now: datetime) -> list[ColumnElement[bool]]:
     c = _leads.c
     where: list[ColumnElement[bool]] = [c.known.is_(True)]
     if lead_filter.stage:
-        where.append(c.stage == lead_filter.stage)
+        # the stage follows from the score: saying so lets an index in score order stop
+        # at the band instead of skipping every lead above it
+        low, high = SCORE_BANDS[STAGE_BANDS[lead_filter.stage]]
+        where.extend((c.stage == lead_filter.stage, c.score.between(low, high)))
     if lead_filter.score_band:
         low, high = SCORE_BANDS[lead_filter.score_band]
         where.append(c.score.between(low, high))
@@ -186,8 +192,11 @@ async def list_leads(
     direction: Direction | None = None,
     cursor: Cursor | None = None,
     limit: int = 50,
+    count: bool = True,
 ) -> LeadPage:
-    """One page of the list: filtered, sorted, after `cursor` (keyset pagination)."""
+    """One page of the list: filtered, sorted, after `cursor` (keyset pagination). The
+    first page says how many leads match: exactly where the tally knows (stage, source,
+    status), else up to `COUNT_CAP` ("1.000+")."""
     direction = direction or DEFAULT_DIRECTIONS[sort]
     where = _where(lead_filter, now)
     sort_column = _SORT_COLUMNS[sort]
@@ -249,9 +258,37 @@ async def list_leads(
     if more and rows:
         last = rows[-1]
         next_cursor = Cursor(sort, _cursor_value(sort, last.sort_value), last.lead_id).encode()
+    if not count or cursor is not None:
+        return LeadPage(items, next_cursor, None, False)
+    if _tallied(lead_filter):
+        return LeadPage(items, next_cursor, await _tally_count(conn, lead_filter), False)
     capped = select(literal(1)).select_from(_leads).where(*where).limit(COUNT_CAP + 1).subquery()
     total = int(await conn.scalar(select(func.count()).select_from(capped)) or 0)
     return LeadPage(items, next_cursor, min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def _tallied(lead_filter: LeadFilter) -> bool:
+    """Whether the tally counts this filter exactly (only stage, source and status)."""
+    return (
+        LeadFilter(stage=lead_filter.stage, source=lead_filter.source, status=lead_filter.status)
+        == lead_filter
+    )
+
+
+async def _tally_count(conn: AsyncConnection, lead_filter: LeadFilter) -> int:
+    t = LeadTallyRow
+    conditions = [
+        column == value
+        for column, value in (
+            (t.stage, lead_filter.stage),
+            (t.source, lead_filter.source),
+            (t.status, lead_filter.status),
+        )
+        if value is not None
+    ]
+    return int(
+        await conn.scalar(select(func.coalesce(func.sum(t.leads), 0)).where(*conditions)) or 0
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,15 +510,11 @@ async def dashboard(conn: AsyncConnection, keys: KeyStore, *, now: datetime) -> 
     today = datetime(local.year, local.month, local.day, tzinfo=BERLIN)
     week = today - timedelta(days=local.weekday())
     month_ago = today - timedelta(days=29)
-    c = _leads.c
-    counts = (
-        await conn.execute(
-            select(
-                func.count().filter(c.created_at >= today),
-                func.count().filter(c.created_at >= week),
-            ).where(c.created_at >= min(week, today), c.known.is_(True))
-        )
-    ).one()
+    first_day = min(week, month_ago).date()
+    days = await conn.execute(
+        select(LeadDayRow.day, LeadDayRow.leads).where(LeadDayRow.day >= first_day)
+    )
+    per_day: dict[date, int] = {row.day: row.leads for row in days}
     tally = (
         await conn.execute(
             select(
@@ -503,24 +536,17 @@ async def dashboard(conn: AsyncConnection, keys: KeyStore, *, now: datetime) -> 
         by_source_status[key] = by_source_status.get(key, 0) + leads
         if stage == "burning" and status == "new":
             burning_waiting += leads
-    day = func.date_trunc("day", func.timezone("Europe/Berlin", c.created_at))
-    daily = await conn.execute(
-        select(day.label("day"), func.count())
-        .where(c.created_at >= month_ago, c.known.is_(True))
-        .group_by(day)
-        .order_by(day)
-    )
-    per_day = {row.day.date(): row[1] for row in daily}
     burning = await list_leads(
         conn,
         keys,
         LeadFilter(stage="burning", status="new"),
         now=now,
         limit=5,
+        count=False,
     )
     return Dashboard(
-        new_today=counts[0],
-        new_week=counts[1],
+        new_today=per_day.get(today.date(), 0),
+        new_week=sum(n for d, n in per_day.items() if d >= week.date()),
         by_stage=by_stage,
         by_status=by_status,
         burning_waiting=burning_waiting,

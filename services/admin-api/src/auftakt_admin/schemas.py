@@ -40,7 +40,7 @@ class LeadListItemRead(_Read):
 class LeadPageRead(_Read):
     items: list[LeadListItemRead]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page")
-    total: int
+    total: int | None = Field(description="on the first page: how many leads match")
     total_capped: bool = Field(description="true: there are more than `total`")
 
 
