@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import httpx
+from auftakt_admin.app import AdminService, create_app
+from auftakt_admin.settings import AdminSettings
+from auftakt_common.embedded import free_port
 
 from tests.admin.conftest import Staff
 from tests.admin.helpers import csrf_of, log_in, signed_in_csrf
+from tests.scoring.helpers import MovableClock
 
 
 async def test_a_page_without_session_sends_the_browser_to_the_login(
@@ -160,3 +164,20 @@ async def test_pages_forbid_framing_and_foreign_scripts(admin_http: httpx.AsyncC
     policy = headers["content-security-policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_database_outage_is_answered_503_not_a_crash(
+    admin_settings: AdminSettings, clock: MovableClock
+) -> None:
+    unreachable = admin_settings.model_copy(
+        update={"database_url": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x"}
+    )
+    service = AdminService(unreachable, clock=clock)  # not started: no consumers to disturb
+    transport = httpx.ASGITransport(app=create_app(unreachable, service))
+    async with httpx.AsyncClient(transport=transport, base_url="http://admin.test") as http:
+        http.cookies.set("auftakt_session", "irgendein-token")
+        page = await http.get("/admin/leads")
+        api = await http.get("/api/v1/leads", headers={"Authorization": "Bearer akt_x"})
+    await service.engine.dispose()
+    assert page.status_code == 503 and "nicht erreichbar" in page.text
+    assert api.status_code == 503 and api.headers["retry-after"] == "5"

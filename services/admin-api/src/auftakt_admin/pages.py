@@ -9,17 +9,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import psycopg
+import structlog
+from auftakt_common.db import is_database_unavailable
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 
 from .deps import LoginRequired, PasswordChangeRequired, Principal, login_url
 from .domain import BERLIN, STAGE_LABELS, STATUS_LABELS
 
 __all__ = ["STATIC", "install_error_pages", "render"]
 
+_log = structlog.get_logger("auftakt.admin")
 _HERE = Path(__file__).parent
 STATIC = _HERE / "static"
 templates = Jinja2Templates(directory=_HERE / "templates")
@@ -149,6 +154,23 @@ def install_error_pages(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
         return render(request, "error.html", None, status_code=exc.status_code, message=exc.detail)
+
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        if is_database_unavailable(exc):
+            _log.warning("database unavailable", error=type(exc).__name__)
+            status, message = 503, "Die Datenbank ist gerade nicht erreichbar – nichts wurde "
+            message += "geändert. Bitte gleich noch einmal versuchen."
+        else:
+            _log.exception("database error")
+            status, message = 500, "Interner Fehler – nichts wurde geändert."
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status, headers={"Retry-After": "5"})
+        response = render(request, "error.html", None, status_code=status, message=message)
+        response.headers["Retry-After"] = "5"
+        return response
+
+    for error in (SQLAlchemyError, psycopg.Error, OSError, TimeoutError):
+        app.add_exception_handler(error, on_database_error)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -44,6 +44,7 @@ __all__ = [
     "LeadPage",
     "dashboard",
     "lead_detail",
+    "lead_id_for_email",
     "list_leads",
 ]
 
@@ -289,6 +290,16 @@ async def _tally_count(conn: AsyncConnection, lead_filter: LeadFilter) -> int:
     return int(
         await conn.scalar(select(func.coalesce(func.sum(t.leads), 0)).where(*conditions)) or 0
     )
+
+
+async def lead_id_for_email(conn: AsyncConnection, keys: KeyStore, email: str) -> UUID | None:
+    """The lead with this exact address (blind index), if there is one."""
+    found = await conn.scalar(
+        select(_leads.c.lead_id).where(
+            _leads.c.email_index == keys.vault.blind_index(email), _leads.c.known.is_(True)
+        )
+    )
+    return found if isinstance(found, UUID) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from .deps import StaffDep, admin_of
 from .editors import errors_by_field, mapping_from_form, rule_from_form, sequence_from_form
 from .pages import render
+from .queries import lead_id_for_email
 
 __all__ = ["router"]
 
@@ -140,13 +141,28 @@ async def save_sequence(request: Request, principal: StaffDep, key: str) -> Resp
 @router.post("/sequences/{key}/preview")
 async def preview_sequence(request: Request, principal: StaffDep, key: str) -> Response:
     form = await _form(request)
-    lead_text = form.get("lead_id", "").strip()
-    try:
-        lead_id = str(UUID(lead_text)) if lead_text else None
-    except ValueError:
-        return await _sequence_page(
-            request, principal, key, 422, preview_error="Lead-ID ist keine gültige ID."
-        )
+    chosen = form.get("lead", "").strip()
+    lead_id: str | None = None
+    if "@" in chosen:
+        service = admin_of(request)
+        async with service.engine.connect() as conn:
+            found = await lead_id_for_email(conn, service.keys, chosen)
+        if found is None:
+            return await _sequence_page(
+                request, principal, key, 422, preview_error="Kein Lead mit dieser E-Mail-Adresse."
+            )
+        lead_id = str(found)
+    elif chosen:
+        try:
+            lead_id = str(UUID(chosen))
+        except ValueError:
+            return await _sequence_page(
+                request,
+                principal,
+                key,
+                422,
+                preview_error="Bitte eine E-Mail-Adresse oder Lead-ID angeben.",
+            )
     position = form.get("position") or None
     reply = await admin_of(request).owners.preview(
         {"key": key, "position": int(position) if position and position.isdigit() else None,
