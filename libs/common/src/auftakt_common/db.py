@@ -95,7 +95,7 @@ async def driver_connection(conn: AsyncConnection) -> psycopg.AsyncConnection[An
 
 
 @functools.lru_cache(maxsize=64)
-def _bulk_insert_sql(table: Table, columns: tuple[str, ...]) -> str:
+def _bulk_insert_sql(table: Table, columns: tuple[str, ...], suffix: str) -> str:
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     arrays = []
     for name in columns:
@@ -112,16 +112,17 @@ def _bulk_insert_sql(table: Table, columns: tuple[str, ...]) -> str:
     names = ", ".join(f'"{name}"' for name in columns)
     return (
         f'INSERT INTO "{table.schema}"."{table.name}" ({names})'
-        f" SELECT * FROM unnest({', '.join(arrays)})"
+        f" SELECT * FROM unnest({', '.join(arrays)}) {suffix}"
     )
 
 
 def insert_rows(
-    table: Table, rows: Sequence[Mapping[str, Any]]
+    table: Table, rows: Sequence[Mapping[str, Any]], suffix: str = ""
 ) -> tuple[str, dict[str, list[Any]]]:
     """The statement and parameters (for psycopg) that insert rows, all with the same keys,
     in one statement whose text does not depend on how many there are: each column goes
-    as one binary array (`unnest`), which psycopg encodes many times faster than text."""
+    as one binary array (`unnest`), which psycopg encodes many times faster than text.
+    `suffix`: SQL after the rows (`ON CONFLICT …`, `RETURNING …`)."""
     columns = tuple(rows[0])
     parameters: dict[str, list[Any]] = {}
     for name in columns:
@@ -134,13 +135,16 @@ def insert_rows(
                 for value in values
             ]
         parameters[name] = values
-    return _bulk_insert_sql(table, columns), parameters
+    return _bulk_insert_sql(table, columns, suffix), parameters
 
 
 async def bulk_insert(
-    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """Insert rows in one statement (`insert_rows`), in the connection's transaction."""
-    if rows:
-        pg = await driver_connection(conn)
-        await pg.execute(*insert_rows(table, rows))
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], suffix: str = ""
+) -> list[tuple[Any, ...]]:
+    """Insert rows in one statement (`insert_rows`), in the connection's transaction; the
+    rows a `RETURNING` suffix asks for."""
+    if not rows:
+        return []
+    pg = await driver_connection(conn)
+    cursor = await pg.execute(*insert_rows(table, rows, suffix))
+    return await cursor.fetchall() if cursor.description else []

@@ -10,12 +10,12 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import structlog
 from auftakt_common.batching import GroupCommit
-from auftakt_common.db import is_database_unavailable
+from auftakt_common.db import bulk_insert, is_database_unavailable
 from auftakt_common.events import (
     ActivityRecorded,
     ConsentConfirmed,
@@ -38,7 +38,7 @@ from auftakt_common.events import (
 )
 from auftakt_common.vault import SealedValueInvalid, from_text
 from auftakt_common.vault_store import KeyStore
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import Table, and_, delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -80,6 +80,9 @@ PROJECTED_EVENTS: tuple[type[Event], ...] = (
 )
 
 _leads = leads_table
+_activities = cast(Table, ActivityRow.__table__)
+_score_history = cast(Table, ScoreHistoryRow.__table__)
+_email_events = cast(Table, EmailEventRow.__table__)
 _EMAIL_KINDS: dict[type[Event], str] = {
     EmailSent: "sent",
     EmailOpened: "opened",
@@ -144,16 +147,15 @@ async def _first_deliveries(conn: AsyncConnection, events: Sequence[Event]) -> l
     """The events not seen before (inbox), in order; one statement for the batch."""
     if not events:
         return []
-    recorded = set(
-        (
-            await conn.execute(
-                insert(inbox)
-                .values([{"event_id": e.event_id, "subject": e.subject} for e in events])
-                .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
-                .returning(inbox.c.event_id)
-            )
-        ).scalars()
-    )
+    recorded = {
+        row[0]
+        for row in await bulk_insert(
+            conn,
+            inbox,
+            [{"event_id": e.event_id, "subject": e.subject} for e in events],
+            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        )
+    }
     fresh: list[Event] = []
     for event in events:
         if event.event_id in recorded:
@@ -323,26 +325,19 @@ class _Batch:
         if self.snapshots:
             await _snapshots(conn, keys, [self.snapshots[i] for i in sorted(self.snapshots)])
         stubs = sorted(set(self.changes) - set(self.snapshots))
-        if stubs:
-            await conn.execute(
-                insert(_leads)
-                .values(
-                    [
-                        # no activity yet: a score or a mail is not something the lead did
-                        {"lead_id": i, "created_at": self.first_seen[i], "last_activity_at": _NEVER}
-                        for i in stubs
-                    ]
-                )
-                .on_conflict_do_nothing(index_elements=[_leads.c.lead_id])
-            )
+        # no activity yet: a score or a mail is not something the lead did
+        stub_rows = [
+            {"lead_id": i, "created_at": self.first_seen[i], "last_activity_at": _NEVER}
+            for i in stubs
+        ]
+        await bulk_insert(conn, _leads, stub_rows, "ON CONFLICT (lead_id) DO NOTHING")
         for table, rows in (
-            (ActivityRow, self.activities),
-            (ScoreHistoryRow, self.history),
-            (EmailEventRow, self.emails),
+            (_activities, self.activities),
+            (_score_history, self.history),
+            (_email_events, self.emails),
         ):
-            if rows:
-                # an anonymous visitor's activity comes again once it becomes a lead
-                await conn.execute(insert(table).values(rows).on_conflict_do_nothing())
+            # an anonymous visitor's activity comes again once it becomes a lead
+            await bulk_insert(conn, table, rows, "ON CONFLICT DO NOTHING")
         if self.changes:
             await _update_leads(conn, sorted(self.changes.items()))
         for event in self.one_by_one:
@@ -402,28 +397,51 @@ async def _snapshots(
     replaces a newer (they arrive on two subjects)."""
     email_indexes = await _email_indexes(conn, keys, events)
     rows = [_snapshot_row(event, email_indexes.get(event.lead_id)) for event in events]
-    statement = insert(_leads).values(rows)
-    excluded = statement.excluded
-    kept_unless_given = ("email_index", "last_touch")
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[_leads.c.lead_id],
-            set_={
-                **{
-                    name: excluded[name]
-                    for name in rows[0]
-                    if name not in ("lead_id", "last_activity_at", *kept_unless_given)
-                },
-                **{
-                    name: func.coalesce(excluded[name], _leads.c[name])
-                    for name in kept_unless_given
-                },
-                # an early event made the row before lead.created told when it began
-                "created_at": func.least(_leads.c.created_at, excluded.created_at),
-            },
-            where=or_(_leads.c.snapshot_at.is_(None), _leads.c.snapshot_at <= excluded.snapshot_at),
-        )
-    )
+    await bulk_insert(conn, _leads, rows, _SNAPSHOT_UPSERT)
+
+
+_SNAPSHOT_COLUMNS = (
+    "lead_id",
+    "known",
+    "email_ct",
+    "email_index",
+    "first_name_ct",
+    "last_name_ct",
+    "phone_ct",
+    "company_name",
+    "company_size",
+    "industry",
+    "company_domain",
+    "event_type",
+    "event_date",
+    "guest_count",
+    "budget_min",
+    "budget_max",
+    "event_location",
+    "source",
+    "first_touch",
+    "last_touch",
+    "created_at",
+    "snapshot_at",
+    "last_activity_at",
+)
+
+
+_REPLACED = [
+    name
+    for name in _SNAPSHOT_COLUMNS
+    if name not in ("lead_id", "last_activity_at", "email_index", "last_touch", "created_at")
+]
+# newer snapshots replace older ones; the blind index and the last touch only when given;
+# an early event made the row before lead.created told when the lead began
+_SNAPSHOT_UPSERT = (
+    "ON CONFLICT (lead_id) DO UPDATE SET "
+    + ", ".join(f"{name} = EXCLUDED.{name}" for name in _REPLACED)
+    + ", email_index = COALESCE(EXCLUDED.email_index, leads.email_index)"
+    + ", last_touch = COALESCE(EXCLUDED.last_touch, leads.last_touch)"
+    + ", created_at = LEAST(leads.created_at, EXCLUDED.created_at)"
+    + " WHERE leads.snapshot_at IS NULL OR leads.snapshot_at <= EXCLUDED.snapshot_at"
+)
 
 
 def _snapshot_row(event: LeadCreated | LeadUpdated, email_index: bytes | None) -> dict[str, Any]:
