@@ -256,3 +256,17 @@ class ErasedLeadRow(Base):
 
 
 leads_table = cast(Table, LeadRow.__table__)
+# the lead's company and event, as the detail page shows them
+PROFILE_COLUMNS = (
+    "company_name",
+    "company_size",
+    "industry",
+    "company_domain",
+    "event_type",
+    "event_date",
+    "guest_count",
+    "budget_min",
+    "budget_max",
+    "event_location",
+    "source",
+)

@@ -44,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .domain import lead_source
 from .models import (
+    PROFILE_COLUMNS,
     ActivityRow,
     EmailEventRow,
     ErasedLeadRow,
@@ -408,17 +409,7 @@ _SNAPSHOT_COLUMNS = (
     "first_name_ct",
     "last_name_ct",
     "phone_ct",
-    "company_name",
-    "company_size",
-    "industry",
-    "company_domain",
-    "event_type",
-    "event_date",
-    "guest_count",
-    "budget_min",
-    "budget_max",
-    "event_location",
-    "source",
+    *PROFILE_COLUMNS,
     "first_touch",
     "last_touch",
     "created_at",

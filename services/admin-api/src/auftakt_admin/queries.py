@@ -25,6 +25,7 @@ from .domain import (
     conversion_rates,
 )
 from .models import (
+    PROFILE_COLUMNS,
     ActivityRow,
     EmailEventRow,
     LeadDayRow,
@@ -372,21 +373,6 @@ class LeadDetail:
     status_history: list[StatusEntry] = field(default_factory=list)
 
 
-_PROFILE = (
-    "company_name",
-    "company_size",
-    "industry",
-    "company_domain",
-    "event_type",
-    "event_date",
-    "guest_count",
-    "budget_min",
-    "budget_max",
-    "event_location",
-    "source",
-)
-
-
 async def lead_detail(
     conn: AsyncConnection, keys: KeyStore, lead_id: UUID, *, timeline_limit: int = 200
 ) -> LeadDetail | None:
@@ -409,7 +395,7 @@ async def lead_detail(
     detail = LeadDetail(
         lead_id=lead_id,
         contact=_open_contact(key, row, with_details=True),
-        profile={name: getattr(row, name) for name in _PROFILE},
+        profile={name: getattr(row, name) for name in PROFILE_COLUMNS},
         first_touch=row.first_touch or {},
         last_touch=row.last_touch or {},
         score=row.score,
