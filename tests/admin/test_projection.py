@@ -28,7 +28,7 @@ from tests.admin.helpers import wait_for
 from tests.scoring.helpers import publish
 
 _STATE = """
-SELECT l.score, l.stage, l.status, l.company_name, l.source, l.last_activity_at,
+SELECT l.score, l.stage, l.status, l.company_name, l.source, l.last_activity_at, l.created_at,
        l.email_index IS NOT NULL AS searchable,
        (SELECT count(*) FROM admin.activities a WHERE a.lead_id = l.lead_id) AS activities,
        (SELECT count(*) FROM admin.score_history h WHERE h.lead_id = l.lead_id) AS reasons
@@ -90,14 +90,22 @@ async def test_events_arriving_out_of_order_end_in_the_right_state(
         stage="warm",
         changes=[ScoreChange(activity="phone_clicked", points=30, delta=30, reason="Anruf-Klick")],
     )
+    anonymous = ActivityRecorded(  # a visit two days before the form, merged into the lead
+        occurred_at=at - timedelta(days=2),
+        activity_id=uuid4(),
+        lead_id=lead_id,
+        activity_type="page_view",
+        attributed_later=True,
+    )
     # the newest score first, the lead itself last, and one event twice
-    for event in (second, visit, first, second, created):
+    for event in (anonymous, second, visit, first, second, created):
         await publish(nc, event, msg_id=str(uuid4()))
     state = await wait_for(
-        lambda: _state(admin, lead_id), lambda s: s["reasons"] == 2 and s["activities"] == 1
+        lambda: _state(admin, lead_id), lambda s: s["reasons"] == 2 and s["activities"] == 2
     )
     assert (state["score"], state["stage"], state["source"]) == (50, "warm", "google-ads")
     assert state["searchable"] and state["last_activity_at"] == visit.occurred_at
+    assert state["created_at"] == created.lead.created_at  # not the early visit's time
 
 
 async def test_a_rebuild_from_the_stream_gives_the_same_read_model(

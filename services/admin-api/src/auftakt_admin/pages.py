@@ -83,7 +83,33 @@ ACTIVITY_LABELS = {
     "download": "Download",
 }
 
+EVENT_TYPE_LABELS = {
+    "weihnachtsfeier": "Weihnachtsfeier",
+    "sommerfest": "Sommerfest",
+    "firmenjubilaeum": "Firmenjubiläum",
+    "jubilaeum": "Jubiläum",
+    "firmenfeier": "Firmenfeier",
+    "gala": "Gala",
+    "konferenz": "Konferenz",
+    "messe": "Messe",
+    "hochzeit": "Hochzeit",
+}
+ATTRIBUTION_LABELS = {
+    "source": "Quelle (Formular)",
+    "medium": "Medium",
+    "campaign": "Kampagne",
+    "referrer": "Verweis von",
+    "landing_page": "Einstiegsseite",
+    "utm_source": "UTM-Quelle",
+    "utm_medium": "UTM-Medium",
+    "utm_campaign": "UTM-Kampagne",
+    "utm_content": "UTM-Inhalt",
+    "utm_term": "UTM-Begriff",
+}
+
 templates.env.globals.update(
+    EVENT_TYPE_LABELS=EVENT_TYPE_LABELS,
+    ATTRIBUTION_LABELS=ATTRIBUTION_LABELS,
     STAGE_LABELS=STAGE_LABELS,
     STATUS_LABELS=STATUS_LABELS,
     ACTIVITY_LABELS=ACTIVITY_LABELS,

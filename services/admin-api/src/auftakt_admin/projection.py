@@ -421,16 +421,15 @@ _SNAPSHOT_COLUMNS = (
 _REPLACED = [
     name
     for name in _SNAPSHOT_COLUMNS
-    if name not in ("lead_id", "last_activity_at", "email_index", "last_touch", "created_at")
+    if name not in ("lead_id", "last_activity_at", "email_index", "last_touch")
 ]
-# newer snapshots replace older ones; the blind index and the last touch only when given;
-# an early event made the row before lead.created told when the lead began
+# newer snapshots replace older ones (and the stub an early event made, whose creation
+# time was a guess); the blind index and the last touch only when given
 _SNAPSHOT_UPSERT = (
     "ON CONFLICT (lead_id) DO UPDATE SET "
     + ", ".join(f"{name} = EXCLUDED.{name}" for name in _REPLACED)
     + ", email_index = COALESCE(EXCLUDED.email_index, leads.email_index)"
     + ", last_touch = COALESCE(EXCLUDED.last_touch, leads.last_touch)"
-    + ", created_at = LEAST(leads.created_at, EXCLUDED.created_at)"
     + " WHERE leads.snapshot_at IS NULL OR leads.snapshot_at <= EXCLUDED.snapshot_at"
 )
 
