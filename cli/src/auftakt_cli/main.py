@@ -15,7 +15,7 @@ import typer
 from nats.aio.client import Client as NatsClient
 
 from .secrets import fresh_secrets
-from .stack import SERVICES, Stack, service_env
+from .stack import SERVICES, Stack, internal_name, service_env
 
 app = typer.Typer(help="Auftakt: lead management and marketing automation.", no_args_is_help=True)
 outbox_app = typer.Typer(help="The transactional outbox of a service.", no_args_is_help=True)
@@ -116,6 +116,24 @@ def demo(
     raise typer.Exit(run_demo_command(url.rstrip("/"), leads, seed, echo=typer.echo))
 
 
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def admin(ctx: typer.Context, data_dir: DataDir = Path(".auftakt")) -> None:
+    """admin-api's own commands, against the running stack (or AUFTAKT_DATABASE_URL /
+    AUFTAKT_NATS_URL): `create-user --email … --name … --role admin|sales`, `first-admin`,
+    `rebuild` (the read model, from the event stream)."""
+    env = service_env(data_dir.resolve())
+    env.setdefault(
+        "AUFTAKT_DATABASE_URL",
+        "postgresql+psycopg://postgres@127.0.0.1:"
+        f"{env.get('AUFTAKT_EMBEDDED_PG_PORT', '15432')}/auftakt",
+    )
+    env.setdefault("AUFTAKT_NATS_URL", _nats_url())
+    command = [sys.executable, "-m", SERVICES["admin-api"], *ctx.args]
+    raise typer.Exit(subprocess.run(command, env=env).returncode)
+
+
 @outbox_app.command("republish")
 def outbox_republish(
     service: Annotated[str, typer.Option(help=f"One of: {', '.join(SERVICES)}")],
@@ -138,7 +156,7 @@ def outbox_republish(
     async def go() -> int:
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         try:
-            table = outbox_table(schema_metadata(service))
+            table = outbox_table(schema_metadata(internal_name(service)))
             return await republish(engine, table, _utc(since), _utc(until))
         finally:
             await engine.dispose()
@@ -167,7 +185,9 @@ def dlq_list(
     async def go() -> None:
         nc = await _connect()
         try:
-            letters = await list_dead_letters(nc.jetstream(), service)
+            letters = await list_dead_letters(
+                nc.jetstream(), internal_name(service) if service else None
+            )
         except NotFoundError:
             letters = []  # no service has started yet: no dead-letter stream, no letters
         finally:
@@ -192,7 +212,7 @@ def dlq_replay(
     async def go() -> int:
         nc = await _connect()
         try:
-            return await replay_dead_letters(nc.jetstream(), service)
+            return await replay_dead_letters(nc.jetstream(), internal_name(service))
         finally:
             await nc.close()
 

@@ -18,7 +18,7 @@ from auftakt_common.embedded import EmbeddedNats, EmbeddedPostgres
 
 from .secrets import load_or_create_secrets
 
-__all__ = ["SERVICES", "Stack", "service_env"]
+__all__ = ["SERVICES", "Stack", "internal_name", "service_env"]
 
 # service name → its package; run as `python -m <package> serve|migrate`. Services are
 # started as processes, never imported: the CLI knows only their names.
@@ -28,6 +28,14 @@ SERVICES: dict[str, str] = {
     "mailer": "auftakt_mailer",
     "admin-api": "auftakt_admin",
 }
+
+
+def internal_name(service: str) -> str:
+    """What a service calls itself inside: its schema, its consumers and dead letters
+    (`admin-api` → `admin`)."""
+    return SERVICES[service].removeprefix("auftakt_")
+
+
 _COLOURS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[31m"]
 _RESET = "\033[0m"
 
