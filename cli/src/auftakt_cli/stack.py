@@ -27,6 +27,7 @@ SERVICES: dict[str, str] = {
     "scoring": "auftakt_scoring",
     "mailer": "auftakt_mailer",
     "admin-api": "auftakt_admin",
+    "enrichment": "auftakt_enrichment",
 }
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "ALL_EVENTS",
     "ActivityRecorded",
     "Attribution",
+    "CompanyEnriched",
     "CompanyInfo",
     "ConsentConfirmed",
     "ConsentRequested",
@@ -213,6 +214,25 @@ class LeadEnriched(Event):
     provider: str | None = None
 
 
+class CompanyEnriched(Event):
+    """What is known about a company (by its web domain) changed: firmographics from a
+    provider, or sales' target-account flag and tier."""
+
+    subject: ClassVar[str] = "company.enriched"
+    company_id: UUID
+    domain: str
+    name: str | None = None
+    legal_form: str | None = None
+    city: str | None = None
+    employee_count: int | None = None
+    industry: str | None = None
+    register_number: str | None = None
+    linkedin_url: str | None = None
+    target_account: bool = False
+    tier: Literal["tier_1", "tier_2", "tier_3"] | None = None
+    provider: str | None = None
+
+
 class EmailOpened(Event):
     subject: ClassVar[str] = "email.opened"
     lead_id: UUID
@@ -340,6 +360,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     LeadScored,
     LeadStageChanged,
     LeadEnriched,
+    CompanyEnriched,
     EmailOpened,
     EmailClicked,
     EmailBounced,
