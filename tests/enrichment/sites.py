@@ -8,7 +8,6 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 
-import uvicorn
 from auftakt_common.embedded import free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -79,14 +78,3 @@ class Sites:
                 Route("/sites/{domain}/{page}", self.page),
             ]
         )
-
-
-async def serve_sites(sites: Sites) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-    config = uvicorn.Config(
-        sites.app(), host="127.0.0.1", port=sites.port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    return server, task

@@ -32,9 +32,10 @@ from tests.events import stream_messages
 from tests.scoring.helpers import eventually, publish, scorecard
 
 _LINK = """
-SELECT l.status, l.domain, c.name, c.legal_form, c.city, c.register_court, c.register_number,
-       c.managing_directors, c.employees, c.linkedin_url, c.attempts, c.status AS company_status
-FROM enrichment.lead_companies l LEFT JOIN enrichment.companies c ON c.id = l.company_id
+SELECT l.company_status AS status, l.domain, c.name, c.legal_form, c.city, c.register_court,
+       c.register_number, c.managing_directors, c.employees, c.linkedin_url, c.attempts,
+       c.status AS company_status
+FROM enrichment.leads l LEFT JOIN enrichment.companies c ON c.id = l.company_id
 WHERE l.lead_id = :id
 """
 
@@ -141,8 +142,8 @@ async def test_a_hundred_leads_of_one_company_cost_one_provider_call(
         async with db.connect() as conn:
             count = await conn.scalar(
                 text(
-                    "SELECT count(*) FROM enrichment.lead_companies "
-                    "WHERE lead_id = ANY(:ids) AND status = 'enriched'"
+                    "SELECT count(*) FROM enrichment.leads "
+                    "WHERE lead_id = ANY(:ids) AND company_status = 'enriched'"
                 ),
                 {"ids": leads},
             )

@@ -8,16 +8,26 @@ group named after the owning service), or times out.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Generic, Literal, TypeVar
 from uuid import UUID
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .db import is_database_unavailable
+from .events import AccountTier, LeadAnalyzed
 
 __all__ = [
     "ActivityMapping",
+    "AnalysisAnswer",
+    "AnalyzeLead",
+    "CompanyProfile",
+    "CompanyTargeting",
+    "ENRICHMENT_ANALYZE",
+    "ENRICHMENT_COMPANY_GET",
+    "ENRICHMENT_COMPANY_PUT",
+    "FindCompany",
     "CommandReply",
     "DeleteActivityMapping",
     "FieldError",
@@ -50,6 +60,9 @@ SCORING_MAPPING_DELETE = "scoring.mappings.delete"
 MAILER_SEQUENCES_LIST = "mailer.sequences.list"
 MAILER_SEQUENCE_PUT = "mailer.sequences.put"
 MAILER_SEQUENCE_PREVIEW = "mailer.sequences.preview"
+ENRICHMENT_ANALYZE = "enrichment.analyze"
+ENRICHMENT_COMPANY_GET = "enrichment.companies.get"
+ENRICHMENT_COMPANY_PUT = "enrichment.companies.put"
 
 _SLUG = r"^[a-z][a-z0-9_]{1,99}$"
 
@@ -163,6 +176,77 @@ class MailPreview(_Command):
     subject: str
     html: str
     text: str
+
+
+class AnalyzeLead(_Command):
+    """Analyse this lead now (the dashboard's "Mit Claude analysieren")."""
+
+    lead_id: UUID
+
+
+class AnalysisAnswer(_Command):
+    """`done` with the analysis, or `running`: it is published as `lead.analyzed` (and
+    shown on the lead's page) when it is ready."""
+
+    status: Literal["done", "running"]
+    analysis_id: UUID
+    analyzed: LeadAnalyzed | None = None
+
+
+class FindCompany(_Command):
+    """A company by its id or by its web domain (`www.` and paths are ignored)."""
+
+    company_id: UUID | None = None
+    domain: str | None = Field(default=None, min_length=1, max_length=2048)
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> FindCompany:
+        if self.company_id is None and self.domain is None:
+            raise ValueError("company_id or domain is required")
+        return self
+
+
+class CompanyTargeting(FindCompany):
+    """Sales mark an account for account-based marketing: a target account and its tier.
+    A domain not known yet becomes a company (and is enriched)."""
+
+    target_account: bool
+    tier: AccountTier | None = None
+
+
+class CompanyProfile(_Command):
+    """A company as enrichment knows it: facts from its providers (the imprint's legal
+    details included), sales' targeting, and the roll-up of its leads."""
+
+    company_id: UUID
+    domain: str
+    status: Literal["pending", "enriched", "failed"]
+    name: str | None = None
+    legal_form: str | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    register_court: str | None = None
+    register_number: str | None = None
+    managing_directors: list[str] = []
+    vat_id: str | None = None
+    linkedin_url: str | None = None
+    employee_count: int | None = None
+    revenue_range: str | None = None
+    industry: str | None = None
+    description: str | None = None
+    provider: str | None = None
+    sources: list[str] = []
+    target_account: bool = False
+    tier: AccountTier | None = None
+    contacts: int = 0
+    engaged_contacts: int = 0
+    highest_score: int = 0
+    score_sum: int = 0
+    last_activity_at: datetime | None = None
+    enriched_at: datetime | None = None
+    last_error: str | None = None
 
 
 class FieldError(BaseModel):

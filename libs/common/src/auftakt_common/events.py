@@ -19,6 +19,9 @@ __all__ = [
     "ALL_EVENTS",
     "ActivityRecorded",
     "Attribution",
+    "AccountTier",
+    "AnalysisMethod",
+    "CompanyEngagementChanged",
     "CompanyEnriched",
     "CompanyInfo",
     "ConsentConfirmed",
@@ -32,6 +35,9 @@ __all__ = [
     "EncryptedContact",
     "Event",
     "EventDetails",
+    "IntentLevel",
+    "LeadAnalysis",
+    "LeadAnalyzed",
     "LeadAssigned",
     "LeadCreated",
     "LeadEnriched",
@@ -214,6 +220,9 @@ class LeadEnriched(Event):
     provider: str | None = None
 
 
+AccountTier = Literal["tier_1", "tier_2", "tier_3"]
+
+
 class CompanyEnriched(Event):
     """What is known about a company (by its web domain) changed: firmographics from a
     provider, or sales' target-account flag and tier."""
@@ -229,8 +238,55 @@ class CompanyEnriched(Event):
     register_number: str | None = None
     linkedin_url: str | None = None
     target_account: bool = False
-    tier: Literal["tier_1", "tier_2", "tier_3"] | None = None
+    tier: AccountTier | None = None
     provider: str | None = None
+    revenue_range: str | None = None
+    country: str | None = None
+
+
+class CompanyEngagementChanged(Event):
+    """The roll-up of a company's leads moved: a buying committee forming shows here
+    before any single lead is hot. Engaged: a lead with a score above zero."""
+
+    subject: ClassVar[str] = "company.engagement_changed"
+    company_id: UUID
+    domain: str
+    contacts: int
+    engaged_contacts: int
+    highest_score: int
+    score_sum: int
+    last_activity_at: datetime | None = None
+
+
+IntentLevel = Literal["low", "medium", "high"]
+AnalysisMethod = Literal["claude", "regelbasiert"]
+
+
+class LeadAnalysis(_Frozen):
+    """What a lead's behaviour and firmographics say about buying intent, in German, for
+    sales: the shape the AI analysis must answer in, and the rule-based one too."""
+
+    intent_level: IntentLevel
+    buying_signals: list[str] = Field(max_length=10)
+    recommended_approach: str = Field(min_length=1, max_length=1500)
+    qualification_score: int = Field(ge=0, le=100)
+    next_best_action: str = Field(min_length=1, max_length=800)
+
+
+class LeadAnalyzed(Event):
+    """An analysis of the lead: by Claude (`model` says which), or `regelbasiert` (no key,
+    budget used up, or Claude failed: `fallback_reason` says why). `input_hash` identifies
+    what it was given (behaviour and firmographics only, never contact data)."""
+
+    subject: ClassVar[str] = "lead.analyzed"
+    lead_id: UUID
+    analysis_id: UUID
+    analysis: LeadAnalysis
+    method: AnalysisMethod
+    model: str | None = None
+    input_hash: str
+    trigger: Literal["stage_changed", "requested"]
+    fallback_reason: str | None = None
 
 
 class EmailOpened(Event):
@@ -361,6 +417,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     LeadStageChanged,
     LeadEnriched,
     CompanyEnriched,
+    CompanyEngagementChanged,
+    LeadAnalyzed,
     EmailOpened,
     EmailClicked,
     EmailBounced,

@@ -6,6 +6,8 @@ the id and does nothing, so no score is counted twice and no e-mail sent twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, func
@@ -13,7 +15,12 @@ from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-__all__ = ["first_delivery", "inbox_table"]
+from .db import bulk_insert
+from .events import Event
+
+__all__ = ["first_deliveries", "first_delivery", "inbox_table"]
+
+_Event = TypeVar("_Event", bound=Event)
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -38,3 +45,26 @@ async def first_delivery(
         .returning(inbox.c.event_id)
     )
     return result.first() is not None
+
+
+async def first_deliveries(
+    conn: AsyncConnection, inbox: Table, events: Sequence[_Event]
+) -> list[_Event]:
+    """The events of a batch not handled before, in order, each once (one statement)."""
+    if not events:
+        return []
+    recorded = {
+        row[0]
+        for row in await bulk_insert(
+            conn,
+            inbox,
+            [{"event_id": e.event_id, "subject": e.subject} for e in events],
+            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        )
+    }
+    fresh: list[_Event] = []
+    for event in events:
+        if event.event_id in recorded:
+            recorded.discard(event.event_id)  # the same event twice in one batch: once
+            fresh.append(event)
+    return fresh

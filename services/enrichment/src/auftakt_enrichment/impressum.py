@@ -51,6 +51,7 @@ class CompanyFacts:
     website: str | None = None
     linkedin_url: str | None = None
     employees: int | None = None
+    revenue_range: str | None = None
     industry: str | None = None
     description: str | None = None
     sources: tuple[str, ...] = ()

@@ -1,28 +1,63 @@
-"""Company providers behind one interface: a domain in, `CompanyFacts` out, or
-`ProviderFailed` saying whether trying again may help. The default reads the company's
-own website: its home page (schema.org, OpenGraph) and its imprint (Impressum)."""
+"""Company and person providers behind small interfaces: a domain (or an address) in,
+facts out — empty facts when the provider knows nothing — or `ProviderFailed` saying
+whether trying again may help. The default reads the company's own website: its home
+page (schema.org, OpenGraph) and its imprint (Impressum)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urljoin
 
 from .fetch import FetchFailed, FetchRefused, Page, SafeFetcher
 from .impressum import CompanyFacts, impressum_link, merge, read_home_page, read_impressum
 
-__all__ = ["CompanyProvider", "ProviderFailed", "WebsiteProvider"]
+__all__ = [
+    "CompanyProvider",
+    "PersonFacts",
+    "PersonProvider",
+    "ProviderFailed",
+    "WebsiteProvider",
+]
 
 
 class ProviderFailed(Exception):
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    """The provider gave no answer. `retryable`: trying later may help; `retry_after`:
+    seconds the provider asked us to wait (HTTP 429)."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class CompanyProvider(Protocol):
     name: str
 
     async def company(self, domain: str) -> CompanyFacts: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What a person provider says about the person behind an address (personal data:
+    stored only sealed with the lead's key)."""
+
+    full_name: str | None = None
+    job_title: str | None = None
+    job_role: str | None = None
+    job_levels: tuple[str, ...] = ()
+    company_name: str | None = None
+    linkedin_url: str | None = None
+
+
+class PersonProvider(Protocol):
+    name: str
+
+    async def person(self, email: str) -> PersonFacts | None: ...
+
+    async def aclose(self) -> None: ...
 
 
 class WebsiteProvider:
@@ -52,3 +87,6 @@ class WebsiteProvider:
         except ProviderFailed:
             return from_home
         return merge(read_impressum(imprint.html), from_home)
+
+    async def aclose(self) -> None:
+        await self._fetcher.aclose()
