@@ -9,9 +9,9 @@ admin's and the vault's migrations, then:
    their pipeline rows and about `--activities-per-lead` activities each (bulk SQL), with
    the migration's indexes dropped during the load and built afterwards; VACUUM ANALYZE.
    Distributions: see admin_data.py.
-2. Times the real query functions (`auftakt_admin.queries`) through an AsyncEngine, one
-   request at a time, `--runs` times each after a warm-up: `list_leads` without a filter
-   and under each filter, page 1 and page `--deep-page` (reached by following the
+2. Times the real query functions (`auftakt_admin.queries`, `.lead_detail`) through an
+   AsyncEngine, one request at a time, `--runs` times each after a warm-up: `list_leads`
+   without a filter and under each filter, page 1 and page `--deep-page` (reached by following the
    cursors; only that request is timed), the other sort orders, `lead_detail` and
    `dashboard`. Prints p50/p95/p99 and whether the goals are met (list p95 < 50 ms,
    dashboard p95 < 200 ms); for every miss, EXPLAIN (ANALYZE, BUFFERS) of its statements.
@@ -37,7 +37,8 @@ import psycopg
 import uvloop
 from admin_data import LoadedData, load_read_model
 from auftakt_admin.domain import ACTIVITY_WINDOWS, SCORE_BANDS, Cursor, LeadFilter, Sort
-from auftakt_admin.queries import LeadPage, dashboard, lead_detail, list_leads
+from auftakt_admin.lead_detail import lead_detail
+from auftakt_admin.queries import LeadPage, dashboard, list_leads
 from auftakt_admin.settings import AdminSettings
 from auftakt_common.db import create_engine
 from auftakt_common.events import STAGES

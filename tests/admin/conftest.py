@@ -1,7 +1,8 @@
 """admin-api fixtures: its settings on the session's servers, the running service, an
 HTTP client on its app, staff accounts with known passwords; for the browser tests the
 app on a real loopback port and headless Chromium (Debian's, installed by
-`auftakt browser`) driven by Playwright."""
+`auftakt browser`) driven by Playwright. Enrichment's fixtures (the running service and
+its fake websites) for the pages that ask it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from auftakt_common.embedded import free_port
 from auftakt_common.testing import Servers
 from playwright.async_api import Browser, async_playwright
 
+from tests.enrichment.conftest import enrichment, enrichment_settings, sites  # noqa: F401
 from tests.scoring.helpers import MovableClock
 
 

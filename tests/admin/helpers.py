@@ -1,15 +1,33 @@
 """Signing in through the real login form, reading a page's CSRF token, sending a lead
-through capture, and waiting for the read model."""
+through capture (or its lead.created as capture would publish it, and enrichment's
+analysis), and waiting for the read model."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
+from auftakt_admin.app import AdminService
+from auftakt_common.events import (
+    AnalysisMethod,
+    Attribution,
+    CompanyInfo,
+    EncryptedContact,
+    Event,
+    EventDetails,
+    IntentLevel,
+    LeadAnalysis,
+    LeadAnalyzed,
+    LeadCreated,
+    LeadSnapshot,
+)
+from auftakt_common.vault import to_text
+from sqlalchemy import text
 
 _T = TypeVar("_T")
 
@@ -65,3 +83,70 @@ async def submit_lead(
         batch = [{**activity, "lead_token": token} for activity in activities]
         assert (await capture.post("/v1/activities", json=batch)).status_code == 202
     return email, token
+
+
+async def new_lead(
+    admin: AdminService, at: datetime, *, company: str | None = None, first_name: str = "Lena"
+) -> tuple[UUID, LeadCreated]:
+    """A lead's data key and its lead.created (not yet published), as capture makes them."""
+    lead_id = uuid4()
+    key, wrapped = admin.keys.vault.new_data_key(lead_id)
+    async with admin.engine.begin() as conn:
+        await admin.keys.add(conn, lead_id, wrapped)
+    created = LeadCreated(
+        occurred_at=at,
+        lead_id=lead_id,
+        lead=LeadSnapshot(
+            contact=EncryptedContact(
+                email=to_text(key.seal("email", f"{lead_id}@example.de")),
+                first_name=to_text(key.seal("first_name", first_name)),
+            ),
+            company=CompanyInfo(name=company or f"Reihenfolge {lead_id.hex[:6]} GmbH"),
+            event=EventDetails(type="sommerfest"),
+            first_touch=Attribution(utm_source="google-ads"),
+            consent_marketing=False,
+            created_at=at,
+        ),
+    )
+    return lead_id, created
+
+
+async def all_projected(admin: AdminService, events: list[Event]) -> None:
+    """Wait until the projector took every one of `events` (its inbox has them)."""
+    ids = list({event.event_id for event in events})
+
+    async def taken() -> int:
+        async with admin.engine.connect() as conn:
+            found = await conn.scalar(
+                text("SELECT count(*) FROM admin.inbox WHERE event_id = ANY(:ids)"), {"ids": ids}
+            )
+        return int(found or 0)
+
+    await wait_for(taken, lambda count: count == len(ids))
+
+
+def analyzed(
+    lead_id: UUID,
+    at: datetime,
+    intent: IntentLevel = "high",
+    method: AnalysisMethod = "claude",
+    fallback_reason: str | None = None,
+) -> LeadAnalyzed:
+    """An analysis as enrichment publishes it (`requested`: the dashboard asked)."""
+    return LeadAnalyzed(
+        occurred_at=at,
+        lead_id=lead_id,
+        analysis_id=uuid4(),
+        analysis=LeadAnalysis(
+            intent_level=intent,
+            buying_signals=["Preisseite dreimal besucht", "Termin-Buchung begonnen"],
+            recommended_approach="Heute anrufen und zwei Bands für 150 Gäste vorschlagen.",
+            qualification_score=87,
+            next_best_action="Rückruf mit Angebot bis Freitag",
+        ),
+        method=method,
+        model="claude-sonnet-5-5" if method == "claude" else None,
+        input_hash="a1b2c3",
+        trigger="requested",
+        fallback_reason=fallback_reason,
+    )

@@ -1,16 +1,21 @@
 """The dashboard in a real browser, as sales use it: log in, read the KPIs, filter,
-open a lead, work it, edit a rule, log out."""
+open a lead, work it, edit a rule, log out; find the target accounts among the
+companies."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
+from auftakt_admin.app import AdminService
 from auftakt_scoring.app import ScoringService
+from nats.aio.client import Client
 from playwright.async_api import Browser, expect
 
 from tests.admin.conftest import Staff
 from tests.admin.helpers import log_in, submit_lead
+from tests.admin.test_companies import _company, _project
 from tests.admin.test_leads import HOT_VISIT, _scored
 
 
@@ -113,3 +118,33 @@ async def test_a_sales_user_sees_no_user_management(
     response = await page.goto(f"{admin_url}/admin/users")
     assert response is not None and response.status == 403
     await expect(page.get_by_role("alert")).to_have_text("Nur für Administratoren")
+
+
+async def test_sales_find_their_target_accounts_in_the_companies_list(
+    browser: Browser, admin_url: str, admin: AdminService, sales_user: Staff, nc: Client
+) -> None:
+    marker = uuid4().hex[:8]
+    now = datetime.now(UTC)
+    target = _company(f"Ziel {marker} GmbH", now, target=True, tier="tier_2", highest=64)
+    other = _company(f"Andere {marker} AG", now, highest=90)
+    await _project(admin, nc, *target.events, *other.events)
+
+    page = await (await browser.new_context(locale="de-DE")).new_page()
+    await page.goto(f"{admin_url}/admin/login")
+    await page.get_by_label("E-Mail-Adresse").fill(sales_user.email)
+    await page.get_by_label("Passwort").fill(sales_user.password)
+    await page.get_by_role("button", name="Anmelden").click()
+    await page.get_by_role("link", name="Firmen").click()
+    await page.get_by_label("nur Zielkunden").check()
+    await page.get_by_label("Name oder Domain").fill(marker)
+    await page.get_by_role("button", name="Filter anwenden").click()
+    await expect(page).to_have_url(f"{admin_url}/admin/companies?target=1&search={marker}")
+    rows = page.locator("table.companies tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("Zielkunde · Tier 2")
+
+    await rows.first.get_by_role("link", name=f"Ziel {marker} GmbH").click()
+    await expect(page).to_have_url(f"{admin_url}/admin/companies/{target.company_id}")
+    await expect(page.locator("#rollup")).to_contain_text("64")
+    await expect(page.get_by_role("alert")).to_contain_text("Enrichment antwortet nicht")
+    await expect(page.get_by_label("Zielkunde (Account-based Marketing)")).to_be_checked()

@@ -17,17 +17,22 @@ from auftakt_common.commands import (
     ScoringConfiguration,
     ScoringRule,
 )
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import accounts
 from .deps import AdminDep, StaffDep, admin_of
 from .domain import PipelineMoveInvalid
+from .enrichment_queries import analysis_entry
 from .filters import FilterInvalid, parse_list_request
+from .lead_detail import lead_detail
+from .owners import is_silent
 from .pipeline import LeadNotFound, add_note, assign, change_status, request_erasure
-from .queries import dashboard, lead_detail
+from .queries import dashboard
 from .schemas import (
+    AnalysisRead,
+    AnalysisRequested,
     Assignment,
     Changed,
     Created,
@@ -46,14 +51,14 @@ from .schemas import (
     UserUpdate,
 )
 
-__all__ = ["router"]
+__all__ = ["owner_answer", "problem", "router"]
 
 router = APIRouter(prefix="/api")
 v1 = "/v1"
 _Result = TypeVar("_Result")
 
 
-def _problem(status: int, field: str, message: str) -> HTTPException:
+def problem(status: int, field: str, message: str) -> HTTPException:
     return HTTPException(status, {"errors": [{"field": field, "message": message}]})
 
 
@@ -81,7 +86,7 @@ async def get_leads(
     try:
         wanted = parse_list_request(request.query_params, service.keys.vault)
     except FilterInvalid as exc:
-        raise _problem(422, exc.field, str(exc)) from exc
+        raise problem(422, exc.field, str(exc)) from exc
     async with service.engine.connect() as conn:
         return await wanted.page(conn, service.keys, now=service.clock())
 
@@ -105,7 +110,7 @@ async def _change(
     except LeadNotFound as exc:
         raise HTTPException(404, "lead not found") from exc
     except PipelineMoveInvalid as exc:
-        raise _problem(422, exc.field, str(exc)) from exc
+        raise problem(422, exc.field, str(exc)) from exc
 
 
 @router.post(f"{v1}/leads/{{lead_id}}/status", response_model=Changed, tags=["leads"])
@@ -147,6 +152,29 @@ async def post_note(
     return Created(id=note_id)
 
 
+@router.post(
+    f"{v1}/leads/{{lead_id}}/analysis",
+    response_model=AnalysisRequested,
+    responses={202: {"model": AnalysisRequested, "description": "still running"}},
+    tags=["leads"],
+)
+async def post_analysis(
+    request: Request, _: StaffDep, lead_id: UUID, response: Response
+) -> AnalysisRequested:
+    """Have enrichment analyse the lead now (Claude, or rule-based without a key): 200
+    with the analysis, or 202 while it still runs (it appears on the lead when ready);
+    503 when enrichment does not answer."""
+    try:
+        answer = owner_answer(await admin_of(request).analyze_lead(lead_id))
+    except LeadNotFound as exc:
+        raise HTTPException(404, "lead not found") from exc
+    if answer.status == "done" and answer.analyzed is not None:
+        analysis = AnalysisRead.model_validate(analysis_entry(answer.analyzed))
+        return AnalysisRequested(status="done", analysis_id=answer.analysis_id, analysis=analysis)
+    response.status_code = 202
+    return AnalysisRequested(status="running", analysis_id=answer.analysis_id, analysis=None)
+
+
 @router.delete(f"{v1}/leads/{{lead_id}}", status_code=202, tags=["leads"])
 async def delete_lead(request: Request, _: AdminDep, lead_id: UUID) -> dict[str, str]:
     """Art. 17 erasure in every service (admins only). Publishes `lead.erasure_requested`."""
@@ -185,16 +213,17 @@ async def get_dashboard(request: Request, _: StaffDep) -> DashboardRead:
     )
 
 
-def _owner_answer(reply: CommandReply[_Result]) -> _Result:
+def owner_answer(reply: CommandReply[_Result]) -> _Result:
+    """The owner's data, or its errors: 422 naming the fields, 503 when it is silent."""
     if reply.ok and reply.data is not None:
         return reply.data
-    status = 503 if any(error.field == "" for error in reply.errors) else 422
+    status = 503 if is_silent(reply) else 422
     raise HTTPException(status, {"errors": [error.model_dump() for error in reply.errors]})
 
 
 @router.get(f"{v1}/scoring", response_model=ScoringConfiguration, tags=["editors"])
 async def get_scoring(request: Request, _: StaffDep) -> ScoringConfiguration:
-    return _owner_answer(await admin_of(request).owners.scoring_configuration())
+    return owner_answer(await admin_of(request).owners.scoring_configuration())
 
 
 @router.put(f"{v1}/scoring/rules/{{activity}}", response_model=ScoringRule, tags=["editors"])
@@ -202,24 +231,24 @@ async def put_rule(
     request: Request, _: StaffDep, activity: str, body: dict[str, Any]
 ) -> ScoringRule:
     """Create or change a rule; scoring validates it (422 names the field)."""
-    return _owner_answer(await admin_of(request).owners.put_rule({**body, "activity": activity}))
+    return owner_answer(await admin_of(request).owners.put_rule({**body, "activity": activity}))
 
 
 @router.put(f"{v1}/scoring/mappings", response_model=ActivityMapping, tags=["editors"])
 async def put_mapping(request: Request, _: StaffDep, body: dict[str, Any]) -> ActivityMapping:
-    return _owner_answer(await admin_of(request).owners.put_mapping(body))
+    return owner_answer(await admin_of(request).owners.put_mapping(body))
 
 
 @router.delete(f"{v1}/scoring/mappings/{{mapping_id}}", status_code=204, tags=["editors"])
 async def delete_mapping(request: Request, _: StaffDep, mapping_id: int) -> None:
     reply = await admin_of(request).owners.delete_mapping(mapping_id)
     if not reply.ok:
-        _owner_answer(reply)
+        owner_answer(reply)
 
 
 @router.get(f"{v1}/sequences", response_model=MailSequences, tags=["editors"])
 async def get_sequences(request: Request, _: StaffDep) -> MailSequences:
-    return _owner_answer(await admin_of(request).owners.sequences())
+    return owner_answer(await admin_of(request).owners.sequences())
 
 
 @router.put(f"{v1}/sequences/{{key}}", response_model=MailSequence, tags=["editors"])
@@ -228,7 +257,7 @@ async def put_sequence(
 ) -> MailSequence:
     """Create or change a sequence; the mailer validates texts and steps (422 names the
     field, e.g. `steps.1.subject`)."""
-    return _owner_answer(await admin_of(request).owners.put_sequence({**body, "key": key}))
+    return owner_answer(await admin_of(request).owners.put_sequence({**body, "key": key}))
 
 
 @router.post(f"{v1}/sequences/{{key}}/preview", response_model=MailPreview, tags=["editors"])
@@ -236,7 +265,7 @@ async def preview_sequence(
     request: Request, _: StaffDep, key: str, body: PreviewMail
 ) -> MailPreview:
     request_body = body.model_dump(mode="json") | {"key": key}
-    return _owner_answer(await admin_of(request).owners.preview(request_body))
+    return owner_answer(await admin_of(request).owners.preview(request_body))
 
 
 @router.get(f"{v1}/users", response_model=list[UserRead], tags=["accounts"])
@@ -253,7 +282,7 @@ async def post_user(request: Request, _: AdminDep, body: UserCreate) -> UserCrea
                 conn, email=body.email, name=body.name, role=body.role
             )
     except accounts.AccountInvalid as exc:
-        raise _problem(422, exc.field, str(exc)) from exc
+        raise problem(422, exc.field, str(exc)) from exc
     return UserCreated(user=UserRead.model_validate(user), one_time_password=password)
 
 
@@ -262,7 +291,7 @@ async def patch_user(
     request: Request, principal: AdminDep, user_id: UUID, body: UserUpdate
 ) -> accounts.User:
     if user_id == principal.user.id and (body.active is False or body.role == "sales"):
-        raise _problem(422, "role", "the own account cannot be demoted or switched off")
+        raise problem(422, "role", "the own account cannot be demoted or switched off")
     async with admin_of(request).engine.begin() as conn:
         await accounts.update_user(conn, user_id, role=body.role, active=body.active)
         user = await accounts.get_user(conn, user_id)

@@ -9,9 +9,11 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from uuid import UUID
 
 import structlog
 from auftakt_common.catalogue import declare_published
+from auftakt_common.commands import AnalysisAnswer, CommandReply
 from auftakt_common.consumers import Settler, event_subscriber
 from auftakt_common.db import create_engine
 from auftakt_common.events import (
@@ -39,13 +41,17 @@ from fastapi.staticfiles import StaticFiles
 from nats.aio.client import Client
 
 from .api import router as api_router
+from .api_companies import router as companies_api_router
+from .lead_detail import is_known_lead
 from .models import SCHEMA, outbox
 from .owners import Owners
 from .pages import STATIC, install_error_pages
+from .pipeline import LeadNotFound
 from .projection import PROJECTED_EVENTS, Projector
 from .settings import AdminSettings
 from .web import router as web_router
 from .web_accounts import router as accounts_router
+from .web_companies import router as companies_router
 from .web_editors import router as editors_router
 
 __all__ = ["AdminService", "SERVICE", "create_app", "migrate"]
@@ -109,7 +115,23 @@ class AdminService(RunningService):
     def owners(self) -> Owners:
         if self._nc is None:
             raise RuntimeError("admin service not started")
-        return Owners(self._nc, timeout=self.settings.admin_command_timeout_seconds)
+        return Owners(
+            self._nc,
+            timeout=self.settings.admin_command_timeout_seconds,
+            analysis_timeout=self.settings.admin_analysis_timeout_seconds,
+        )
+
+    async def analyze_lead(self, lead_id: UUID) -> CommandReply[AnalysisAnswer]:
+        """Ask enrichment to analyse a lead now. A finished analysis goes into the read
+        model at once, the way its event would (the page shows it before the event comes;
+        the event then changes nothing)."""
+        async with self.engine.connect() as conn:
+            if not await is_known_lead(conn, lead_id):
+                raise LeadNotFound(str(lead_id))
+        reply = await self.owners.analyze(lead_id)
+        if reply.data is not None and reply.data.analyzed is not None:
+            await self.projector.add(reply.data.analyzed)
+        return reply
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(), name="admin-outbox-relay"))
@@ -136,7 +158,10 @@ def create_app(settings: AdminSettings, service: AdminService | None = None) -> 
 
     app = FastAPI(
         title="Auftakt admin-api",
-        summary="The sales dashboard and its JSON API: leads, pipeline, notes, editors.",
+        summary=(
+            "The sales dashboard and its JSON API: leads, pipeline, notes, companies, "
+            "analyses, editors."
+        ),
         version="0.1.0",
         lifespan=lifespan_of(admin, owned=service is None),
         # the document is served to signed-in staff only (api.py); no docs UI: it would
@@ -154,8 +179,10 @@ def create_app(settings: AdminSettings, service: AdminService | None = None) -> 
 
     app.include_router(web_router)
     app.include_router(editors_router)
+    app.include_router(companies_router)
     app.include_router(accounts_router)
     app.include_router(api_router)
+    app.include_router(companies_api_router)
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="static")
     install_error_pages(app)
 

@@ -1,4 +1,4 @@
-"""Pure rules of the sales view: where a lead came from, the list's filters and sort
+"""Pure rules of the sales view: where a lead came from, the lists' filters and sort
 orders, the pipeline's moves, and the German words the dashboard shows. No I/O."""
 
 from __future__ import annotations
@@ -14,17 +14,23 @@ from urllib.parse import urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from auftakt_common.events import STAGES, Attribution, PipelineStatus, Stage
+from auftakt_common.events import STAGES, AccountTier, Attribution, PipelineStatus, Stage
 
 __all__ = [
     "ACTIVITY_WINDOWS",
     "BERLIN",
+    "COMPANY_SORTS",
+    "INTENT_LABELS",
     "PIPELINE",
     "SCORE_BANDS",
     "SORTS",
     "STAGE_BANDS",
     "STAGE_LABELS",
     "STATUS_LABELS",
+    "TIERS",
+    "TIER_LABELS",
+    "CompanyFilter",
+    "CompanySort",
     "Cursor",
     "CursorInvalid",
     "LeadFilter",
@@ -77,6 +83,13 @@ ACTIVITY_WINDOWS: dict[str, tuple[int, int | None]] = {
 Sort = Literal["score", "last_activity", "created", "event_date"]
 SORTS: tuple[Sort, ...] = ("score", "last_activity", "created", "event_date")
 
+# the companies list, each sort descending
+CompanySort = Literal["highest_score", "score_sum", "engaged", "last_activity"]
+COMPANY_SORTS: tuple[CompanySort, ...] = ("highest_score", "score_sum", "engaged", "last_activity")
+TIERS: tuple[AccountTier, ...] = ("tier_1", "tier_2", "tier_3")
+TIER_LABELS: dict[str, str] = {"tier_1": "Tier 1", "tier_2": "Tier 2", "tier_3": "Tier 3"}
+INTENT_LABELS: dict[str, str] = {"low": "niedrig", "medium": "mittel", "high": "hoch"}
+
 BERLIN = ZoneInfo("Europe/Berlin")
 _SEARCH_ENGINES = ("google.", "bing.", "duckduckgo.", "ecosia.", "yahoo.", "qwant.", "startpage.")
 
@@ -112,22 +125,23 @@ class CursorInvalid(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
-    """Where a page ended: the last row's sort value and id (keyset pagination)."""
+    """Where a page ended: the last row's sort value and id (keyset pagination), for
+    the lead list and the companies list alike."""
 
-    sort: Sort
+    sort: str
     value: int | str | None
-    lead_id: UUID
+    row_id: UUID
 
     def encode(self) -> str:
-        raw = json.dumps([self.sort, self.value, str(self.lead_id)], separators=(",", ":"))
+        raw = json.dumps([self.sort, self.value, str(self.row_id)], separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, text: str, sort: Sort) -> Cursor:
+    def decode(cls, text: str, sort: str) -> Cursor:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            cursor_sort, value, lead_id = json.loads(raw)
-            cursor = cls(cursor_sort, value, UUID(lead_id))
+            cursor_sort, value, row_id = json.loads(raw)
+            cursor = cls(cursor_sort, value, UUID(row_id))
         except (ValueError, TypeError) as exc:
             raise CursorInvalid("the page cursor is damaged") from exc
         if cursor.sort != sort or not isinstance(cursor.value, int | str | None):
@@ -151,6 +165,7 @@ class LeadFilter:
     event_until: date | None = None
     email_index: bytes | None = None
     company: str | None = None
+    company_id: UUID | None = None  # the leads enrichment linked to this company
 
     def __post_init__(self) -> None:
         if self.stage is not None and self.stage not in STAGES:
@@ -159,6 +174,15 @@ class LeadFilter:
             raise ValueError(f"unknown score band {self.score_band!r}")
         if self.activity is not None and self.activity not in ACTIVITY_WINDOWS:
             raise ValueError(f"unknown activity window {self.activity!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyFilter:
+    """What the companies list is narrowed to; every field optional."""
+
+    target_accounts: bool = False
+    tier: AccountTier | None = None
+    search: str | None = None  # part of the name or the domain
 
 
 class PipelineMoveInvalid(ValueError):

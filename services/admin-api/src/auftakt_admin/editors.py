@@ -1,5 +1,6 @@
-"""Editor forms → the owners' commands: scoring rules and mappings, mail sequences.
-Pure translation of form fields into command bodies (the owner validates)."""
+"""Editor forms → the owners' commands: scoring rules and mappings, mail sequences, a
+company's targeting. Pure translation of form fields into command bodies (the owner
+validates), and of the owners' errors back into the form."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from typing import Any
 
 from auftakt_common.commands import FieldError
 
-__all__ = ["mapping_from_form", "rule_from_form", "sequence_from_form", "errors_by_field"]
+__all__ = [
+    "error_text",
+    "errors_by_field",
+    "mapping_from_form",
+    "rule_from_form",
+    "sequence_from_form",
+    "targeting_from_form",
+]
 
 
 def _optional_int(value: str | None) -> int | str | None:
@@ -100,5 +108,19 @@ def sequence_from_form(key: str, form: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def targeting_from_form(company: dict[str, Any], form: Mapping[str, str]) -> dict[str, Any]:
+    """`company`: its `company_id` or `domain`; the tier "" is none."""
+    return {
+        **company,
+        "target_account": _checked(form, "target_account"),
+        "tier": form.get("tier") or None,
+    }
+
+
 def errors_by_field(errors: list[FieldError]) -> dict[str, str]:
     return {error.field: error.message for error in errors}
+
+
+def error_text(errors: list[FieldError]) -> str:
+    """The owner's errors in one line (an error naming no field: the owner is away)."""
+    return "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors)

@@ -1,5 +1,5 @@
-"""The lead list's query parameters → a filter, sort and page; the same words in the
-dashboard's URLs and the JSON API, so a view can be shared as a link."""
+"""The lists' query parameters (leads, companies) → a filter, sort and page; the same
+words in the dashboard's URLs and the JSON API, so a view can be shared as a link."""
 
 from __future__ import annotations
 
@@ -16,17 +16,29 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .domain import (
     ACTIVITY_WINDOWS,
+    COMPANY_SORTS,
     PIPELINE,
     SCORE_BANDS,
     SORTS,
+    TIERS,
+    CompanyFilter,
+    CompanySort,
     Cursor,
     CursorInvalid,
     LeadFilter,
     Sort,
 )
+from .enrichment_queries import CompanyPage, list_companies
 from .queries import DEFAULT_DIRECTIONS, Direction, LeadPage, list_leads
 
-__all__ = ["FILTER_PARAMS", "FilterInvalid", "ListRequest", "parse_list_request"]
+__all__ = [
+    "FILTER_PARAMS",
+    "CompanyListRequest",
+    "FilterInvalid",
+    "ListRequest",
+    "parse_company_request",
+    "parse_list_request",
+]
 
 FILTER_PARAMS = (
     "stage",
@@ -40,6 +52,7 @@ FILTER_PARAMS = (
     "event_until",
     "email",
     "company",
+    "company_id",
 )
 
 
@@ -93,18 +106,14 @@ def parse_list_request(params: Mapping[str, str], vault: Vault) -> ListRequest:
     """Read the list's parameters; `FilterInvalid` names the first wrong one."""
     given = {name: value.strip() for name, value in params.items() if value and value.strip()}
     assignee = given.get("assignee")
-    assignee_id: UUID | None = None
-    if assignee and assignee != "none":
-        try:
-            assignee_id = UUID(assignee)
-        except ValueError as exc:
-            raise FilterInvalid("assignee", "keine gültige Benutzer-ID") from exc
+    assignee_id = (
+        None if assignee == "none" else _uuid(given, "assignee", "keine gültige Benutzer-ID")
+    )
     email = given.get("email")
     if email is not None and "@" not in email:
         raise FilterInvalid("email", "bitte die vollständige E-Mail-Adresse eingeben")
-    company = given.get("company")
-    if company is not None and len(company) > 100:
-        raise FilterInvalid("company", "Suchbegriff zu lang (höchstens 100 Zeichen)")
+    company = _search(given, "company")
+    company_id = _uuid(given, "company_id", "keine gültige Firmen-ID")
     event_from, event_until = _date(given, "event_from"), _date(given, "event_until")
     if event_from and event_until and event_from > event_until:
         raise FilterInvalid("event_until", "Ende liegt vor dem Anfang")
@@ -121,22 +130,80 @@ def parse_list_request(params: Mapping[str, str], vault: Vault) -> ListRequest:
         event_until=event_until,
         email_index=vault.blind_index(email) if email else None,
         company=company,
+        company_id=company_id,
     )
     sort: Sort = _choice(given, "sort", SORTS) or "score"  # type: ignore[assignment]
     direction: Direction = (
         _choice(given, "dir", get_args(Direction)) or DEFAULT_DIRECTIONS[sort]  # type: ignore[assignment]
     )
-    cursor = None
-    if "cursor" in given:
-        try:
-            cursor = Cursor.decode(given["cursor"], sort)
-        except CursorInvalid as exc:
-            raise FilterInvalid("cursor", str(exc)) from exc
+    kept = {name: given[name] for name in (*FILTER_PARAMS, "sort", "dir") if name in given}
+    return ListRequest(lead_filter, sort, direction, _cursor(given, sort), _limit(given), kept)
+
+
+def _uuid(params: Mapping[str, str], name: str, message: str) -> UUID | None:
+    value = params.get(name)
+    if not value:
+        return None
     try:
-        limit = int(given.get("limit", "50"))
+        return UUID(value)
+    except ValueError as exc:
+        raise FilterInvalid(name, message) from exc
+
+
+def _search(params: Mapping[str, str], name: str) -> str | None:
+    value = params.get(name)
+    if value is not None and len(value) > 100:
+        raise FilterInvalid(name, "Suchbegriff zu lang (höchstens 100 Zeichen)")
+    return value
+
+
+def _cursor(params: Mapping[str, str], sort: str) -> Cursor | None:
+    if "cursor" not in params:
+        return None
+    try:
+        return Cursor.decode(params["cursor"], sort)
+    except CursorInvalid as exc:
+        raise FilterInvalid("cursor", str(exc)) from exc
+
+
+def _limit(params: Mapping[str, str]) -> int:
+    try:
+        limit = int(params.get("limit", "50"))
     except ValueError as exc:
         raise FilterInvalid("limit", "keine Zahl") from exc
     if not 1 <= limit <= 200:
         raise FilterInvalid("limit", "zwischen 1 und 200")
-    kept = {name: given[name] for name in (*FILTER_PARAMS, "sort", "dir") if name in given}
-    return ListRequest(lead_filter, sort, direction, cursor, limit, kept)
+    return limit
+
+
+COMPANY_PARAMS = ("target", "tier", "search", "sort")
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyListRequest:
+    filter: CompanyFilter
+    sort: CompanySort
+    cursor: Cursor | None
+    limit: int
+    params: dict[str, str]  # the given filters and sort, to build links with
+
+    async def page(self, conn: AsyncConnection) -> CompanyPage:
+        """The page of companies this request asks for."""
+        return await list_companies(
+            conn, self.filter, sort=self.sort, cursor=self.cursor, limit=self.limit
+        )
+
+
+def parse_company_request(params: Mapping[str, str]) -> CompanyListRequest:
+    """Read the companies list's parameters: `target` (1: target accounts only), `tier`,
+    `search` (name or domain), `sort`, `cursor`, `limit`; `FilterInvalid` names the first
+    wrong one."""
+    given = {name: value.strip() for name, value in params.items() if value and value.strip()}
+    company_filter = CompanyFilter(
+        target_accounts=_choice(given, "target", ("1",)) == "1",
+        tier=_choice(given, "tier", TIERS),  # type: ignore[arg-type]
+        search=_search(given, "search"),
+    )
+    sort: CompanySort = _choice(given, "sort", COMPANY_SORTS) or "highest_score"  # type: ignore[assignment]
+    kept = {name: given[name] for name in COMPANY_PARAMS if name in given}
+    return CompanyListRequest(company_filter, sort, _cursor(given, sort), _limit(given), kept)

@@ -2,8 +2,8 @@
 
 Two kinds: what sales own (users, sessions, tokens, pipeline, notes, status history) and
 the read model projected from everyone's events (leads, activities, score history,
-e-mails, the tally). The read model can be thrown away and rebuilt from the streams; the
-sales-owned tables never are. Personal data only as the vault's ciphertext."""
+e-mails, the tally, companies, analyses). The read model can be thrown away and rebuilt
+from the streams; the sales-owned tables never are. Personal data only as the vault's ciphertext."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -182,6 +182,11 @@ class LeadRow(Base):
     created_at: Mapped[datetime] = _at(nullable=False)
     snapshot_at: Mapped[datetime | None] = _at()
     last_activity_at: Mapped[datetime] = _at(nullable=False)
+    # from lead.enriched (the newest replaces older ones: `enriched_at`)
+    company_id: Mapped[UUID | None]
+    decision_maker: Mapped[bool | None]
+    employee_count: Mapped[int | None] = mapped_column(Integer)
+    enriched_at: Mapped[datetime | None] = _at()
 
 
 class ActivityRow(Base):
@@ -222,6 +227,56 @@ class EmailEventRow(Base):
     sequence_key: Mapped[str | None] = mapped_column(String(100))
     step: Mapped[int | None] = mapped_column(Integer)
     url: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = _at(nullable=False)
+
+
+class CompanyRow(Base):
+    """A company as enrichment described it (company.enriched) with the roll-up of its
+    leads (company.engagement_changed); each part replaced only by a newer event of its
+    kind. Text without a length: it was read from the company's website."""
+
+    __tablename__ = "companies"
+
+    company_id: Mapped[UUID] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    legal_form: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    employee_count: Mapped[int | None] = mapped_column(Integer)
+    revenue_range: Mapped[str | None] = mapped_column(Text)
+    industry: Mapped[str | None] = mapped_column(Text)
+    register_number: Mapped[str | None] = mapped_column(Text)
+    linkedin_url: Mapped[str | None] = mapped_column(Text)
+    target_account: Mapped[bool] = mapped_column(server_default=text("false"))
+    tier: Mapped[str | None] = mapped_column(String(10))
+    provider: Mapped[str | None] = mapped_column(Text)
+    profile_at: Mapped[datetime | None] = _at()
+    contacts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    engaged_contacts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    highest_score: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    score_sum: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_activity_at: Mapped[datetime | None] = _at()
+    engagement_at: Mapped[datetime | None] = _at()
+
+
+class AnalysisRow(Base):
+    """An analysis of a lead (lead.analyzed), kept; the detail shows the newest."""
+
+    __tablename__ = "analyses"
+
+    analysis_id: Mapped[UUID] = mapped_column(primary_key=True)
+    lead_id: Mapped[UUID]
+    intent_level: Mapped[str] = mapped_column(String(10))
+    buying_signals: Mapped[list[str]] = mapped_column(JSONB)
+    recommended_approach: Mapped[str] = mapped_column(Text)
+    qualification_score: Mapped[int] = mapped_column(SmallInteger)
+    next_best_action: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(20))
+    model: Mapped[str | None] = mapped_column(Text)
+    trigger: Mapped[str] = mapped_column(String(20))
+    fallback_reason: Mapped[str | None] = mapped_column(Text)
+    input_hash: Mapped[str] = mapped_column(Text)
     occurred_at: Mapped[datetime] = _at(nullable=False)
 
 

@@ -1,12 +1,17 @@
-"""The editors' line to the services that own what is edited: scoring's rules and
-mappings, the mailer's sequences. Requests over NATS; the owner validates and answers
-with field errors; silence (the owner is down) becomes an error the form can show."""
+"""The dashboard's line to the services that own what it edits or asks for: scoring's
+rules and mappings, the mailer's sequences, enrichment's companies and analyses. Requests
+over NATS; the owner validates and answers with field errors; silence (the owner is down)
+becomes an error the form can show."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
+from uuid import UUID
 
 from auftakt_common.commands import (
+    ENRICHMENT_ANALYZE,
+    ENRICHMENT_COMPANY_GET,
+    ENRICHMENT_COMPANY_PUT,
     MAILER_SEQUENCE_PREVIEW,
     MAILER_SEQUENCE_PUT,
     MAILER_SEQUENCES_LIST,
@@ -15,7 +20,10 @@ from auftakt_common.commands import (
     SCORING_RULE_PUT,
     SCORING_RULES_LIST,
     ActivityMapping,
+    AnalysisAnswer,
+    AnalyzeLead,
     CommandReply,
+    CompanyProfile,
     FieldError,
     MailPreview,
     MailSequence,
@@ -27,23 +35,36 @@ from nats.aio.client import Client
 from nats.errors import ConnectionClosedError, NoRespondersError, TimeoutError
 from pydantic import BaseModel, TypeAdapter
 
-__all__ = ["Owners"]
+__all__ = ["Owners", "is_silent"]
 
 _Data = TypeVar("_Data")
 
 _SILENT = {
     "scoring": "Scoring antwortet nicht – läuft der Dienst? Nichts wurde geändert.",
     "mailer": "Der Mailer antwortet nicht – läuft der Dienst? Nichts wurde geändert.",
+    "enrichment": "Enrichment antwortet nicht – läuft der Dienst?",
 }
 
 
+def is_silent(reply: CommandReply[Any]) -> bool:
+    """Whether the owner did not answer (or could not do anything: its database is
+    away), as opposed to refusing the input: an error that names no field."""
+    return any(error.field == "" for error in reply.errors)
+
+
 class Owners:
-    def __init__(self, nc: Client, *, timeout: float) -> None:
+    def __init__(self, nc: Client, *, timeout: float, analysis_timeout: float) -> None:
         self._nc = nc
         self._timeout = timeout
+        self._analysis_timeout = analysis_timeout
 
     async def _ask(
-        self, subject: str, body: BaseModel | dict[str, Any] | None, data: type[_Data]
+        self,
+        subject: str,
+        body: BaseModel | dict[str, Any] | None,
+        data: type[_Data],
+        *,
+        timeout: float | None = None,
     ) -> CommandReply[_Data]:
         payload = (
             b""
@@ -53,7 +74,7 @@ class Owners:
             else TypeAdapter(dict[str, Any]).dump_json(body)
         )
         try:
-            reply = await self._nc.request(subject, payload, timeout=self._timeout)
+            reply = await self._nc.request(subject, payload, timeout=timeout or self._timeout)
         except (TimeoutError, NoRespondersError, ConnectionClosedError):
             message = _SILENT[subject.split(".")[0]]
             return CommandReply[data](ok=False, errors=[FieldError(field="", message=message)])  # type: ignore[valid-type]
@@ -79,3 +100,20 @@ class Owners:
 
     async def preview(self, request: dict[str, Any]) -> CommandReply[MailPreview]:
         return await self._ask(MAILER_SEQUENCE_PREVIEW, request, MailPreview)
+
+    async def analyze(self, lead_id: UUID) -> CommandReply[AnalysisAnswer]:
+        """Enrichment analyses the lead; it answers within its own limit (done, or
+        running: the result follows as `lead.analyzed`), so we wait a little longer."""
+        return await self._ask(
+            ENRICHMENT_ANALYZE,
+            AnalyzeLead(lead_id=lead_id),
+            AnalysisAnswer,
+            timeout=self._analysis_timeout,
+        )
+
+    async def company(self, wanted: dict[str, Any]) -> CommandReply[CompanyProfile]:
+        """The company's live profile; `wanted`: its `company_id` or `domain`."""
+        return await self._ask(ENRICHMENT_COMPANY_GET, wanted, CompanyProfile)
+
+    async def put_targeting(self, targeting: dict[str, Any]) -> CommandReply[CompanyProfile]:
+        return await self._ask(ENRICHMENT_COMPANY_PUT, targeting, CompanyProfile)

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from .deps import LoginRequired, PasswordChangeRequired, Principal, login_url
-from .domain import BERLIN, STAGE_LABELS, STATUS_LABELS
+from .domain import BERLIN, INTENT_LABELS, STAGE_LABELS, STATUS_LABELS, TIER_LABELS
 
 __all__ = ["STATIC", "install_error_pages", "render"]
 
@@ -107,13 +107,22 @@ ATTRIBUTION_LABELS = {
     "utm_term": "UTM-Begriff",
 }
 
+
+def _web_link(url: str | None) -> bool:
+    """Whether a URL from elsewhere (a company's website) may be a link: http(s) only."""
+    return url is not None and url.lower().startswith(("https://", "http://"))
+
+
 templates.env.globals.update(
     EVENT_TYPE_LABELS=EVENT_TYPE_LABELS,
     ATTRIBUTION_LABELS=ATTRIBUTION_LABELS,
     STAGE_LABELS=STAGE_LABELS,
     STATUS_LABELS=STATUS_LABELS,
     ACTIVITY_LABELS=ACTIVITY_LABELS,
+    TIER_LABELS=TIER_LABELS,
+    INTENT_LABELS=INTENT_LABELS,
     ago=_ago,
+    web_link=_web_link,
 )
 
 

@@ -1,11 +1,10 @@
-"""The reads behind the dashboard, the lead list and the lead detail: each a few indexed
-queries on the read model, never a call to another service."""
+"""The reads behind the dashboard and the lead list: each a few indexed queries on the
+read model, never a call to another service (the lead detail: `lead_detail`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
@@ -25,28 +24,23 @@ from .domain import (
     conversion_rates,
 )
 from .models import (
-    PROFILE_COLUMNS,
-    ActivityRow,
-    EmailEventRow,
     LeadDayRow,
     LeadTallyRow,
-    NoteRow,
-    PipelineRow,
-    ScoreHistoryRow,
-    StatusChangeRow,
     UserRow,
     leads_table,
 )
 
 __all__ = [
+    "COUNT_CAP",
+    "Contact",
     "Dashboard",
-    "LeadDetail",
     "LeadListItem",
     "LeadPage",
     "dashboard",
-    "lead_detail",
     "lead_id_for_email",
     "list_leads",
+    "open_contact",
+    "substring_pattern",
 ]
 
 COUNT_CAP = 1_000
@@ -107,7 +101,7 @@ class LeadPage:
     total_capped: bool
 
 
-def _open_contact(key: DataKey | None, row: Any, *, with_details: bool) -> Contact:
+def open_contact(key: DataKey | None, row: Any, *, with_details: bool) -> Contact:
     if key is None:
         return _NO_CONTACT  # erased, or the key does not open
 
@@ -161,13 +155,15 @@ def _where(lead_filter: LeadFilter, now: datetime) -> list[ColumnElement[bool]]:
     if lead_filter.email_index is not None:
         where.append(c.email_index == lead_filter.email_index)
     if lead_filter.company:
-        pattern = (
-            "%"
-            + lead_filter.company.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
-        where.append(c.company_name.ilike(pattern))
+        where.append(c.company_name.ilike(substring_pattern(lead_filter.company)))
+    if lead_filter.company_id:
+        where.append(c.company_id == lead_filter.company_id)
     return where
+
+
+def substring_pattern(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, its wildcards taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _cursor_value(sort: Sort, value: Any) -> int | str:
@@ -206,7 +202,7 @@ async def list_leads(
     page_where = list(where)
     if cursor is not None:
         position = tuple_(sort_column, c.lead_id)
-        after = (_parse_cursor_value(sort, cursor.value), cursor.lead_id)
+        after = (_parse_cursor_value(sort, cursor.value), cursor.row_id)
         page_where.append(position < after if direction == "desc" else position > after)
     order = (
         (sort_column.desc(), c.lead_id.desc())
@@ -244,7 +240,7 @@ async def list_leads(
             lead_id=row.lead_id,
             stage=row.stage,
             score=row.score,
-            contact=_open_contact(data_keys.get(row.lead_id), row, with_details=False),
+            contact=open_contact(data_keys.get(row.lead_id), row, with_details=False),
             company_name=row.company_name,
             event_type=row.event_type,
             event_date=row.event_date,
@@ -301,191 +297,6 @@ async def lead_id_for_email(conn: AsyncConnection, keys: KeyStore, email: str) -
         )
     )
     return found if isinstance(found, UUID) else None
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    at: datetime
-    kind: str
-    title: str
-    detail: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreEntry:
-    at: datetime
-    score: int
-    activity: str
-    points: int
-    delta: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class EmailEntry:
-    at: datetime
-    kind: str
-    sequence_key: str | None
-    step: int | None
-    url: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class NoteEntry:
-    id: UUID
-    at: datetime
-    author: str | None
-    body: str
-
-
-@dataclass(frozen=True, slots=True)
-class StatusEntry:
-    at: datetime
-    previous_status: str | None
-    status: str
-    deal_value: Decimal | None
-    by: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class LeadDetail:
-    lead_id: UUID
-    contact: Contact
-    profile: dict[str, Any]
-    first_touch: dict[str, Any]
-    last_touch: dict[str, Any]
-    score: int
-    stage: str
-    status: str
-    assignee_id: UUID | None
-    assignee: str | None
-    deal_value: Decimal | None
-    consent_state: str
-    consent_at: datetime | None
-    mail_state: str
-    emails: dict[str, int]
-    created_at: datetime
-    last_activity_at: datetime
-    activities: list[TimelineEntry] = field(default_factory=list)
-    score_history: list[ScoreEntry] = field(default_factory=list)
-    email_events: list[EmailEntry] = field(default_factory=list)
-    notes: list[NoteEntry] = field(default_factory=list)
-    status_history: list[StatusEntry] = field(default_factory=list)
-
-
-async def lead_detail(
-    conn: AsyncConnection, keys: KeyStore, lead_id: UUID, *, timeline_limit: int = 200
-) -> LeadDetail | None:
-    c = _leads.c
-    row = (
-        await conn.execute(
-            select(_leads, UserRow.name.label("assignee"), PipelineRow.deal_value)
-            .select_from(
-                _leads.outerjoin(UserRow, UserRow.id == c.assignee_id).outerjoin(
-                    PipelineRow, PipelineRow.lead_id == c.lead_id
-                )
-            )
-            .where(c.lead_id == lead_id, c.known.is_(True))
-        )
-    ).first()
-    if row is None:
-        return None
-    data_keys, _ = await keys.get_openable(conn, [lead_id])
-    key = data_keys.get(lead_id)
-    detail = LeadDetail(
-        lead_id=lead_id,
-        contact=_open_contact(key, row, with_details=True),
-        profile={name: getattr(row, name) for name in PROFILE_COLUMNS},
-        first_touch=row.first_touch or {},
-        last_touch=row.last_touch or {},
-        score=row.score,
-        stage=row.stage,
-        status=row.status,
-        assignee_id=row.assignee_id,
-        assignee=row.assignee,
-        deal_value=row.deal_value,
-        consent_state=row.consent_state,
-        consent_at=row.consent_at,
-        mail_state=row.mail_state,
-        emails={
-            "sent": row.emails_sent,
-            "opened": row.emails_opened,
-            "clicked": row.emails_clicked,
-        },
-        created_at=row.created_at,
-        last_activity_at=row.last_activity_at,
-    )
-    activities = await conn.execute(
-        select(
-            ActivityRow.occurred_at,
-            ActivityRow.activity_type,
-            ActivityRow.page_url,
-            ActivityRow.target,
-            ActivityRow.detail,
-        )
-        .where(ActivityRow.lead_id == lead_id)
-        .order_by(ActivityRow.occurred_at.desc())
-        .limit(timeline_limit)
-    )
-    detail.activities.extend(
-        TimelineEntry(a.occurred_at, a.activity_type, a.page_url or a.target or "", a.detail)
-        for a in activities
-    )
-    history = await conn.execute(
-        select(
-            ScoreHistoryRow.occurred_at,
-            ScoreHistoryRow.score,
-            ScoreHistoryRow.activity,
-            ScoreHistoryRow.points,
-            ScoreHistoryRow.delta,
-            ScoreHistoryRow.reason,
-        )
-        .where(ScoreHistoryRow.lead_id == lead_id)
-        .order_by(ScoreHistoryRow.occurred_at.desc(), ScoreHistoryRow.position.desc())
-        .limit(timeline_limit)
-    )
-    detail.score_history.extend(ScoreEntry(*entry) for entry in history)
-    emails = await conn.execute(
-        select(
-            EmailEventRow.occurred_at,
-            EmailEventRow.kind,
-            EmailEventRow.sequence_key,
-            EmailEventRow.step,
-            EmailEventRow.url,
-        )
-        .where(EmailEventRow.lead_id == lead_id)
-        .order_by(EmailEventRow.occurred_at.desc())
-        .limit(timeline_limit)
-    )
-    detail.email_events.extend(EmailEntry(*entry) for entry in emails)
-    notes = await conn.execute(
-        select(NoteRow.id, NoteRow.created_at, UserRow.name, NoteRow.body_ct)
-        .outerjoin(UserRow, UserRow.id == NoteRow.author_id)
-        .where(NoteRow.lead_id == lead_id)
-        .order_by(NoteRow.created_at.desc())
-    )
-    for note_id, at, author, body_ct in notes:
-        body = "[nicht lesbar]"
-        if key is not None:
-            try:
-                body = key.open("note", body_ct)
-            except SealedValueInvalid:
-                pass
-        detail.notes.append(NoteEntry(note_id, at, author, body))
-    changes = await conn.execute(
-        select(
-            StatusChangeRow.changed_at,
-            StatusChangeRow.previous_status,
-            StatusChangeRow.status,
-            StatusChangeRow.deal_value,
-            UserRow.name,
-        )
-        .outerjoin(UserRow, UserRow.id == StatusChangeRow.user_id)
-        .where(StatusChangeRow.lead_id == lead_id)
-        .order_by(StatusChangeRow.changed_at.desc())
-    )
-    detail.status_history.extend(StatusEntry(*entry) for entry in changes)
-    return detail
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from auftakt_common.events import PipelineStatus, Stage
+from auftakt_common.commands import CompanyProfile
+from auftakt_common.events import AccountTier, AnalysisMethod, IntentLevel, PipelineStatus, Stage
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -83,6 +84,75 @@ class StatusEntryRead(_Read):
     by: str | None
 
 
+class CompanyRead(_Read):
+    """A company as admin's read model knows it: enrichment's facts and the roll-up of
+    its leads (engaged: a score above zero)."""
+
+    company_id: UUID
+    domain: str
+    name: str | None
+    legal_form: str | None
+    city: str | None
+    country: str | None
+    employee_count: int | None
+    revenue_range: str | None
+    industry: str | None
+    register_number: str | None
+    linkedin_url: str | None
+    target_account: bool
+    tier: AccountTier | None
+    contacts: int
+    engaged_contacts: int
+    highest_score: int
+    score_sum: int
+    last_activity_at: datetime | None
+
+
+class CompanyPageRead(_Read):
+    items: list[CompanyRead]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+    total: int | None = Field(description="on the first page: how many companies match")
+    total_capped: bool = Field(description="true: there are more than `total`")
+
+
+class CompanyDetailRead(BaseModel):
+    profile: CompanyProfile | None = Field(
+        description="live from enrichment (imprint details, sources, status); null when "
+        "enrichment did not answer"
+    )
+    summary: CompanyRead | None = Field(description="admin's read model (null: not yet)")
+    notice: str | None = Field(description="why `profile` is missing")
+    leads: list[LeadListItemRead] = Field(description="its leads, highest score first (50)")
+
+
+class TargetingUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target_account: bool
+    tier: AccountTier | None = None
+
+
+class AnalysisRead(_Read):
+    analysis_id: UUID
+    at: datetime
+    intent_level: IntentLevel
+    buying_signals: list[str]
+    recommended_approach: str
+    qualification_score: int = Field(ge=0, le=100)
+    next_best_action: str
+    method: AnalysisMethod = Field(description="`claude`, or `regelbasiert` (rule-based)")
+    model: str | None
+    trigger: Literal["stage_changed", "requested"]
+    fallback_reason: str | None = Field(description="why not Claude, if it was not")
+
+
+class AnalysisRequested(BaseModel):
+    status: Literal["done", "running"] = Field(
+        description="running: the result appears on the lead when it is ready"
+    )
+    analysis_id: UUID
+    analysis: AnalysisRead | None
+
+
 class LeadDetailRead(_Read):
     lead_id: UUID
     contact: ContactRead
@@ -101,6 +171,11 @@ class LeadDetailRead(_Read):
     emails: dict[str, int]
     created_at: datetime
     last_activity_at: datetime
+    company_id: UUID | None
+    decision_maker: bool | None
+    employee_count: int | None
+    company: CompanyRead | None = Field(description="enrichment's company (null: not yet)")
+    analysis: AnalysisRead | None = Field(description="the newest analysis")
     activities: list[TimelineEntryRead]
     score_history: list[ScoreEntryRead]
     email_events: list[EmailEntryRead]

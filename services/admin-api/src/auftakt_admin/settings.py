@@ -1,5 +1,5 @@
 """admin-api's settings: the shared personal-data base (staff see leads decrypted) plus
-HTTP, sessions, login throttling and the owners' command timeout."""
+HTTP, sessions, login throttling and the owners' command timeouts."""
 
 from __future__ import annotations
 
@@ -21,8 +21,11 @@ class AdminSettings(PersonalDataSettings):
     admin_login_failures_per_client: int = Field(default=20, ge=1)
     admin_login_window_minutes: int = Field(default=15, ge=1)
 
-    # how long the editors wait for scoring or the mailer to answer a command
+    # how long the editors wait for scoring, the mailer or enrichment to answer a command
     admin_command_timeout_seconds: float = Field(default=5.0, gt=0)
+    # "Mit Claude analysieren": enrichment answers within 5 s (done, or still running),
+    # so a little longer than that
+    admin_analysis_timeout_seconds: float = Field(default=8.0, gt=0)
     # events written to the read model per transaction
     admin_projection_batch: int = Field(default=500, ge=1, le=5000)
     admin_max_in_flight: int = Field(default=2048, ge=1)

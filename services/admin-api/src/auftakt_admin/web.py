@@ -1,13 +1,13 @@
 """The dashboard's pages: login, dashboard, lead list, lead detail and its quick
-actions. Server-rendered; every change is a form post with the CSRF token, answered by a
-redirect (so reloading never posts twice)."""
+actions (the analysis asks enrichment). Server-rendered; every change is a form post
+with the CSRF token, answered by a redirect (so reloading never posts twice)."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -18,10 +18,13 @@ from . import accounts
 from .charts import bar_chart, funnel_chart
 from .deps import SESSION_COOKIE, AdminDep, StaffDep, admin_of
 from .domain import ACTIVITY_WINDOWS, PIPELINE, SCORE_BANDS, SORTS, PipelineMoveInvalid
+from .editors import error_text
 from .filters import FilterInvalid, parse_list_request
+from .lead_detail import lead_detail
+from .owners import is_silent
 from .pages import render
 from .pipeline import LeadNotFound, add_note, assign, change_status, request_erasure
-from .queries import dashboard, lead_detail
+from .queries import dashboard
 
 __all__ = ["router"]
 
@@ -244,8 +247,9 @@ def _list_options() -> dict[str, object]:
     }
 
 
-@router.get("/leads/{lead_id}")
-async def lead_page(request: Request, principal: StaffDep, lead_id: UUID) -> Response:
+async def _lead_page(
+    request: Request, principal: StaffDep, lead_id: UUID, status_code: int = 200, **context: Any
+) -> Response:
     service = admin_of(request)
     async with service.engine.connect() as conn:
         lead = await lead_detail(conn, service.keys, lead_id)
@@ -256,12 +260,19 @@ async def lead_page(request: Request, principal: StaffDep, lead_id: UUID) -> Res
         request,
         "lead.html",
         principal,
+        status_code=status_code,
         lead=lead,
         users=[u for u in users if u.active],
         statuses=PIPELINE,
         done=request.query_params.get("done"),
         error=request.query_params.get("error"),
+        **{"analysis_error": None, **context},
     )
+
+
+@router.get("/leads/{lead_id}")
+async def lead_page(request: Request, principal: StaffDep, lead_id: UUID) -> Response:
+    return await _lead_page(request, principal, lead_id)
 
 
 def _back(lead_id: UUID, **outcome: str) -> Response:
@@ -336,6 +347,25 @@ async def post_note(
         "note",
         lambda conn: add_note(conn, service.keys, lead_id, body, by=principal.user, now=now),
     )
+
+
+@router.post("/leads/{lead_id}/analysis")
+async def analyze_lead(request: Request, principal: StaffDep, lead_id: UUID) -> Response:
+    """The button "Mit Claude analysieren": done, running, or why neither."""
+    try:
+        reply = await admin_of(request).analyze_lead(lead_id)
+    except LeadNotFound as exc:
+        raise HTTPException(404, "Diesen Lead gibt es nicht (mehr).") from exc
+    if not reply.ok or reply.data is None:
+        return await _lead_page(
+            request,
+            principal,
+            lead_id,
+            503 if is_silent(reply) else 422,
+            analysis_error=error_text(reply.errors),
+        )
+    finished = reply.data.status == "done" and reply.data.analyzed is not None
+    return _back(lead_id, done="analysis" if finished else "analysis_running")
 
 
 @router.post("/leads/{lead_id}/erase")

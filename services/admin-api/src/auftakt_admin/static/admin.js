@@ -8,7 +8,8 @@ document.addEventListener("submit", (event) => {
   }
 });
 
-// The filter form's URL keeps only the filters set, so a view shared as a link stays short.
+// A filter form's URL keeps only the filters set (and the sort unless it is the default),
+// so a view shared as a link stays short.
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || form.id !== "filters" || event.defaultPrevented) {
@@ -17,7 +18,8 @@ document.addEventListener("submit", (event) => {
   event.preventDefault();
   const params = new URLSearchParams();
   for (const [name, value] of new FormData(form)) {
-    if (typeof value === "string" && value.trim() !== "" && !(name === "sort" && value === "score")) {
+    const defaultSort = name === "sort" && value === form.dataset.defaultSort;
+    if (typeof value === "string" && value.trim() !== "" && !defaultSort) {
       params.append(name, value.trim());
     }
   }
