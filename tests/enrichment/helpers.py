@@ -79,17 +79,23 @@ async def caught_up(nc: Client, db: AsyncEngine, services: Sequence[str] = ("enr
     in the stream — earlier tests left leads that turn hot — and enrichment ran every
     analysis they asked for."""
 
-    async def pending() -> int:
+    async def pending() -> list[str]:
+        """What is still to do: consumers with messages, analyses not finished."""
         infos = await nc.jetstream().consumers_info(EVENTS_STREAM)
-        waiting = sum(
-            (info.num_pending or 0) + (info.num_ack_pending or 0)
+        prefixes = tuple(f"{service}-" for service in services)
+        waiting = [
+            f"{info.name}: {info.num_pending} pending, {info.num_ack_pending} unacked"
             for info in infos
-            if (info.name or "").startswith(tuple(f"{service}-" for service in services))
-        )
+            if (info.name or "").startswith(prefixes) and (info.num_pending or info.num_ack_pending)
+        ]
         async with db.connect() as conn:
-            jobs = await conn.scalar(
-                text("SELECT count(*) FROM enrichment.analyses WHERE status = 'pending'")
+            jobs = await conn.execute(
+                text(
+                    "SELECT id, trigger, attempts, lease_until FROM enrichment.analyses "
+                    "WHERE status = 'pending'"
+                )
             )
-        return waiting + int(jobs or 0)
+            waiting += [f"analysis {row}" for row in jobs]
+        return waiting
 
-    await wait_for(pending, lambda count: count == 0, timeout=60)
+    await wait_for(pending, lambda left: not left, timeout=60)

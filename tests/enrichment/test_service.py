@@ -21,6 +21,7 @@ from auftakt_common.events import (
 from auftakt_common.tokens import LeadTokens
 from auftakt_common.vault import to_text
 from auftakt_enrichment.app import EnrichmentService
+from auftakt_enrichment.settings import EnrichmentSettings
 from auftakt_scoring.app import ScoringService
 from nats.aio.client import Client
 from sqlalchemy import text
@@ -189,3 +190,29 @@ async def test_a_company_of_250_people_gives_its_lead_the_large_company_points(
     )
     large = next(row for row in card.history if row["activity"] == "company_size_large")
     assert large["delta"] == 15
+
+
+async def test_stopping_hands_back_the_company_it_was_enriching(
+    client: httpx.AsyncClient,
+    capture_settings: CaptureSettings,
+    enrichment_settings: EnrichmentSettings,
+    db: AsyncEngine,
+    sites: Sites,
+) -> None:
+    domain = _domain("halt")
+    sites.hanging.add(domain)
+
+    async def company() -> dict[str, Any] | None:
+        async with db.connect() as conn:
+            row = await conn.execute(
+                text("SELECT status, lease_until FROM enrichment.companies WHERE domain = :d"),
+                {"d": domain},
+            )
+            found = row.mappings().first()
+        return None if found is None else dict(found)
+
+    async with EnrichmentService(enrichment_settings):
+        await _submit(client, capture_settings, f"info@{domain}")
+        await wait_for(company, lambda row: row["lease_until"] is not None)
+    # another process may take it at once, not after the five-minute lease
+    assert await company() == {"status": "pending", "lease_until": None}

@@ -30,7 +30,7 @@ from .analysis import AnalysisInput, input_hash, rule_based_analysis
 from .analysts import AnalysisFailed, ClaudeAnalyst
 from .metering import Gate
 from .models import AnalysisRow, inbox, outbox
-from .queue import claim_due
+from .queue import Claims, claim_due
 from .settings import EnrichmentSettings
 
 __all__ = ["Analyzer"]
@@ -70,6 +70,7 @@ class Analyzer:
         self._settings = settings
         self._clock = clock
         self._running: set[asyncio.Task[LeadAnalyzed | None]] = set()
+        self.claims = Claims(AnalysisRow.id)
 
     async def on_stage_changed(self, event: LeadStageChanged) -> None:
         if not rises_into(event, list(self._settings.enrichment_analysis_stages)):
@@ -127,11 +128,19 @@ class Analyzer:
         return len(jobs)
 
     async def stop(self) -> None:
-        """Let requested analyses under way finish (bounded by Claude's timeout)."""
+        """Let requested analyses under way finish for a few seconds, then stop them (their
+        jobs are released for the next process)."""
         if self._running:
             await asyncio.wait(set(self._running), timeout=5)
+        for task in self._running:
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
 
     async def _run(self, job_id: UUID, lead_id: UUID, trigger: str) -> LeadAnalyzed | None:
+        with self.claims.holding(job_id):
+            return await self._analyse_job(job_id, lead_id, trigger)
+
+    async def _analyse_job(self, job_id: UUID, lead_id: UUID, trigger: str) -> LeadAnalyzed | None:
         now = self._clock()
         async with self._relay.transaction() as conn:
             facts = await store.analysis_input(conn, lead_id, now.date())

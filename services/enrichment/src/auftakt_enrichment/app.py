@@ -187,6 +187,18 @@ class EnrichmentService(RunningService):
                 _log.warning("enrichment round failed, retrying", error=repr(exc))
             await asyncio.sleep(self.settings.enrichment_poll_interval_seconds)
 
+    async def _release_claims(self) -> None:
+        """What this process leased and did not finish goes back to the queues now."""
+        claims = [self.enricher.claims, self.analyzer.claims]
+        if self.people is not None:
+            claims.append(self.people.claims)
+        try:
+            async with self.relay.transaction() as conn:
+                for held in claims:
+                    await held.release(conn)
+        except Exception as exc:  # the database is away: the leases run out by themselves
+            _log.warning("claims not released", error=repr(exc))
+
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(), name="enrichment-outbox"))
         await start_broker(
@@ -206,9 +218,10 @@ class EnrichmentService(RunningService):
 
     async def stop(self) -> None:
         await stop_broker(self.broker, self.settler)
-        await self.analyzer.stop()
         await self.recorder.drain(timeout=10)
         await cancel_tasks(self._tasks)
+        await self.analyzer.stop()
+        await self._release_claims()
         for provider, _ in self.providers:
             await provider.aclose()
         if self.people is not None:

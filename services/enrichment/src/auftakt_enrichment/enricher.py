@@ -43,7 +43,7 @@ from .metering import Gate
 from .models import CompanyRow, inbox, outbox
 from .people import PersonEnricher
 from .providers import CompanyProvider, ProviderFailed
-from .queue import claim_due, postpone, record_failure
+from .queue import Claims, claim_due, postpone, record_failure
 from .settings import EnrichmentSettings
 
 __all__ = ["Enricher", "MeteredProvider"]
@@ -70,6 +70,7 @@ class Enricher:
         self._people = people
         self._settings = settings
         self._clock = clock
+        self.claims = Claims(CompanyRow.id)
 
     async def on_lead(self, event: LeadCreated | LeadUpdated) -> None:
         """Find the lead's company domain (the form's, else the address's, never a
@@ -147,6 +148,10 @@ class Enricher:
         return len(claims)
 
     async def _enrich(self, company_id: UUID, domain: str, attempts: int) -> None:
+        with self.claims.holding(company_id):
+            await self._ask_providers(company_id, domain, attempts)
+
+    async def _ask_providers(self, company_id: UUID, domain: str, attempts: int) -> None:
         answers: list[tuple[str, CompanyFacts]] = []
         failures: list[ProviderFailed] = []
         budget_back: datetime | None = None

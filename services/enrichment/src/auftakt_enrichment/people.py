@@ -27,7 +27,7 @@ from .domain import Person, decision_maker_role, lead_enriched, retry_at, thrott
 from .metering import Gate
 from .models import PersonProfileRow, outbox
 from .providers import PersonFacts, PersonProvider, ProviderFailed
-from .queue import claim_due, postpone, record_failure
+from .queue import Claims, claim_due, postpone, record_failure
 from .settings import EnrichmentSettings
 
 __all__ = ["PersonEnricher"]
@@ -53,6 +53,7 @@ class PersonEnricher:
         self._gate = gate
         self._settings = settings
         self._clock = clock
+        self.claims = Claims(PersonProfileRow.lead_id)
 
     async def aclose(self) -> None:
         await self._provider.aclose()
@@ -104,6 +105,10 @@ class PersonEnricher:
         return len(claims)
 
     async def _look_up(self, lead_id: UUID, sealed_email: bytes, attempts: int) -> None:
+        with self.claims.holding(lead_id):
+            await self._ask_provider(lead_id, sealed_email, attempts)
+
+    async def _ask_provider(self, lead_id: UUID, sealed_email: bytes, attempts: int) -> None:
         now = self._clock()
         async with self._relay.transaction() as conn:
             keys, _ = await self._keys.get_openable(conn, [lead_id])

@@ -5,7 +5,9 @@ the last attempt. Never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute
 
-__all__ = ["claim_due", "postpone", "record_failure"]
+__all__ = ["Claims", "claim_due", "postpone", "record_failure"]
 
 
 async def claim_due(
@@ -79,6 +81,40 @@ async def postpone(
         .where(key == row_id)
         .values(due_at=until, lease_until=None, last_error=why)
     )
+
+
+class Claims:
+    """The rows of one queue this process is working on; at stop, what it did not finish
+    is released, so another process takes it at once instead of after the lease."""
+
+    def __init__(self, key: InstrumentedAttribute[Any]) -> None:
+        self._key = key
+        self._held: set[Any] = set()
+
+    @contextmanager
+    def holding(self, row_id: Any) -> Iterator[None]:
+        """Held while the block runs; a block cancelled by the stop stays held (released)."""
+        self._held.add(row_id)
+        try:
+            yield
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            self._held.discard(row_id)
+            raise
+        self._held.discard(row_id)
+
+    async def release(self, conn: AsyncConnection) -> int:
+        """Release the leases of the rows still held (still `pending`); how many."""
+        if not self._held:
+            return 0
+        table = _table(self._key)
+        released = await conn.execute(
+            update(table)
+            .where(self._key.in_(list(self._held)), table.c.status == "pending")
+            .values(lease_until=None)
+        )
+        return released.rowcount
 
 
 def _table(key: InstrumentedAttribute[Any]) -> Table:
