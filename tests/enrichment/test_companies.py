@@ -279,7 +279,8 @@ async def test_erasure_leaves_nothing_of_the_lead_and_its_company_counts_one_les
         lambda: _row(db, "SELECT status FROM enrichment.analyses WHERE lead_id = :id", id=gone),
         lambda row: row["status"] == "done",
     )
-    await wait_for(lambda: _company(db, domain), lambda row: row["contacts"] == 2)
+    # both scored, the company's 250 people counted too: 90 + 15 (capped at 100), and 15
+    await wait_for(lambda: _company(db, domain), lambda row: row["score_sum"] == 115)
     await publish(nc, LeadErasureRequested(lead_id=gone))
     company = await wait_for(lambda: _company(db, domain), lambda row: row["contacts"] == 1)
     assert company["highest_score"] == 15  # the other lead: the company's 250 people

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 from auftakt_common.embedded import free_port
 
 
@@ -69,6 +70,7 @@ def scored_leads(pg_port: int) -> int:
     return int(row[0])
 
 
+@pytest.mark.timeout(300)  # five services started twice, each migrating first
 def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     ports = {name: free_port() for name in ("pg", "nats", "http", "mail", "admin")}
     base = f"http://127.0.0.1:{ports['http']}"
@@ -100,6 +102,7 @@ def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: 
     finally:
         output = stop(first)
     assert "capture" in output and "scoring started" in output and "mailer started" in output
+    assert "enrichment started" in output
     assert "first admin created: admin@auftakt.local  one-time password: " in output
     assert f"http://127.0.0.1:{ports['admin']}/admin" in output
     assert "stopped" in output
