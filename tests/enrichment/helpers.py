@@ -77,7 +77,7 @@ async def company_command(
 async def caught_up(nc: Client, db: AsyncEngine, services: Sequence[str] = ("enrichment",)) -> None:
     """Wait until enrichment (and the other running `services`) took every event already
     in the stream — earlier tests left leads that turn hot — and enrichment ran every
-    analysis they asked for."""
+    analysis they asked for that is due (one waiting for its lead to arrive is not)."""
 
     async def pending() -> list[str]:
         """What is still to do: consumers with messages, analyses not finished."""
@@ -92,7 +92,7 @@ async def caught_up(nc: Client, db: AsyncEngine, services: Sequence[str] = ("enr
             jobs = await conn.execute(
                 text(
                     "SELECT id, trigger, attempts, lease_until FROM enrichment.analyses "
-                    "WHERE status = 'pending'"
+                    "WHERE status = 'pending' AND due_at <= now()"
                 )
             )
             waiting += [f"analysis {row}" for row in jobs]

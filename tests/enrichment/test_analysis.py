@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import httpx
 from auftakt_capture.settings import CaptureSettings
+from auftakt_common.events import LeadStageChanged
 from auftakt_enrichment.app import EnrichmentService
 from auftakt_enrichment.settings import EnrichmentSettings
 from auftakt_scoring.app import ScoringService
@@ -24,14 +25,15 @@ from tests.enrichment.conftest import running_with_claude, with_settings
 from tests.enrichment.fakes import VALID_ANALYSIS, FakeAnthropic
 from tests.enrichment.helpers import BURNING_VISIT, analyze, company_domain, submit
 from tests.events import stream_messages
+from tests.scoring.helpers import publish
 
 
 async def _analyses(db: AsyncEngine, lead_id: UUID) -> list[dict[str, object]]:
     async with db.connect() as conn:
         rows = await conn.execute(
             text(
-                "SELECT trigger, status, method, model, fallback_reason, input_hash, result "
-                "FROM enrichment.analyses WHERE lead_id = :id ORDER BY requested_at"
+                "SELECT trigger, status, method, model, fallback_reason, input_hash, result, "
+                "attempts FROM enrichment.analyses WHERE lead_id = :id ORDER BY requested_at"
             ),
             {"id": lead_id},
         )
@@ -279,3 +281,16 @@ async def test_asking_for_an_unknown_lead_names_the_field(
 def test_a_key_of_blanks_means_no_key(enrichment_settings: EnrichmentSettings) -> None:
     settings = with_settings(enrichment_settings, enrichment_anthropic_api_key=SecretStr("  "))
     assert settings.anthropic_api_key is None
+
+
+async def test_a_lead_enrichment_never_heard_of_is_waited_for_not_analysed_blind(
+    enrichment: EnrichmentService, db: AsyncEngine, nc: Client
+) -> None:
+    stranger = uuid4()
+    await publish(
+        nc, LeadStageChanged(lead_id=stranger, previous_stage="warm", stage="hot", score=70)
+    )
+    job = await wait_for(
+        lambda: _analyses(db, stranger), lambda rows: bool(rows) and rows[0]["attempts"] == 1
+    )
+    assert (job[0]["status"], job[0]["method"]) == ("pending", None)  # due again in a minute

@@ -23,6 +23,7 @@ __all__ = [
     "delete_for_lead",
     "finish_job",
     "reusable_result",
+    "wait_for_lead",
 ]
 
 _analyses = cast(Table, AnalysisRow.__table__)
@@ -160,6 +161,24 @@ async def finish_job(
         .returning(AnalysisRow.id)
     )
     return done.first() is not None
+
+
+_UNKNOWN_LEAD_TRIES = 10
+
+
+async def wait_for_lead(conn: AsyncConnection, job_id: UUID, until: datetime) -> bool:
+    """A job whose lead enrichment does not know yet is due again at `until`, ten times;
+    then it is dropped (False): the lead never came, or was erased."""
+    retried = await conn.execute(
+        update(AnalysisRow)
+        .where(AnalysisRow.id == job_id, AnalysisRow.attempts < _UNKNOWN_LEAD_TRIES - 1)
+        .values(attempts=AnalysisRow.attempts + 1, due_at=until, lease_until=None)
+        .returning(AnalysisRow.id)
+    )
+    if retried.first() is not None:
+        return True
+    await conn.execute(delete(AnalysisRow).where(AnalysisRow.id == job_id))
+    return False
 
 
 async def delete_for_lead(conn: AsyncConnection, lead_id: UUID) -> None:

@@ -38,6 +38,7 @@ __all__ = ["Analyzer"]
 _log = structlog.get_logger("auftakt.enrichment.analysis")
 _LEASE = timedelta(minutes=5)
 _NO_BUDGET = "Tagesbudget für Claude aufgebraucht"
+_UNKNOWN_LEAD_WAIT = timedelta(minutes=1)
 
 
 def rises_into(event: LeadStageChanged, stages: list[str]) -> bool:
@@ -99,7 +100,8 @@ class Analyzer:
             job_id = await store.add_job(
                 conn, command.lead_id, trigger="requested", now=now, lease_until=now + _LEASE
             )
-        assert job_id is not None  # no trigger event: never a conflict
+            assert job_id is not None  # no trigger event: never a conflict
+            self.claims.take([job_id])
         task = asyncio.create_task(self._run(job_id, command.lead_id, "requested"))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
@@ -124,6 +126,7 @@ class Analyzer:
                 limit=self._settings.enrichment_analysis_concurrency,
                 lease_until=now + _LEASE,
             )
+            self.claims.take(job["id"] for job in jobs)
         await asyncio.gather(*(self._run(j["id"], j["lead_id"], j["trigger"]) for j in jobs))
         return len(jobs)
 
@@ -137,14 +140,17 @@ class Analyzer:
         await asyncio.gather(*self._running, return_exceptions=True)
 
     async def _run(self, job_id: UUID, lead_id: UUID, trigger: str) -> LeadAnalyzed | None:
-        with self.claims.holding(job_id):
+        with self.claims.working_on(job_id):
             return await self._analyse_job(job_id, lead_id, trigger)
 
     async def _analyse_job(self, job_id: UUID, lead_id: UUID, trigger: str) -> LeadAnalyzed | None:
         now = self._clock()
         async with self._relay.transaction() as conn:
             facts = await store.analysis_input(conn, lead_id, now.date())
-            if facts is None:  # erased meanwhile
+            if facts is None:  # its lead.created has not come (yet): wait a while for it
+                waited = await store.wait_for_lead(conn, job_id, now + _UNKNOWN_LEAD_WAIT)
+                if not waited:
+                    _log.warning("analysis dropped: lead unknown", lead_id=str(lead_id))
                 return None
             digest = input_hash(facts)
             reused = None

@@ -144,11 +144,12 @@ class Enricher:
                 limit=self._settings.enrichment_batch,
                 lease_until=now + _LEASE,
             )
+            self.claims.take(claim["id"] for claim in claims)
         await asyncio.gather(*(self._enrich(c["id"], c["domain"], c["attempts"]) for c in claims))
         return len(claims)
 
     async def _enrich(self, company_id: UUID, domain: str, attempts: int) -> None:
-        with self.claims.holding(company_id):
+        with self.claims.working_on(company_id):
             await self._ask_providers(company_id, domain, attempts)
 
     async def _ask_providers(self, company_id: UUID, domain: str, attempts: int) -> None:

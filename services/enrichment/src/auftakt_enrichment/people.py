@@ -99,13 +99,14 @@ class PersonEnricher:
                 limit=self._settings.enrichment_batch,
                 lease_until=now + _LEASE,
             )
+            self.claims.take(claim["lead_id"] for claim in claims)
         await asyncio.gather(
             *(self._look_up(c["lead_id"], c["profile"], c["attempts"]) for c in claims)
         )
         return len(claims)
 
     async def _look_up(self, lead_id: UUID, sealed_email: bytes, attempts: int) -> None:
-        with self.claims.holding(lead_id):
+        with self.claims.working_on(lead_id):
             await self._ask_provider(lead_id, sealed_email, attempts)
 
     async def _ask_provider(self, lead_id: UUID, sealed_email: bytes, attempts: int) -> None:

@@ -6,7 +6,7 @@ the last attempt. Never commits."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -84,17 +84,21 @@ async def postpone(
 
 
 class Claims:
-    """The rows of one queue this process is working on; at stop, what it did not finish
-    is released, so another process takes it at once instead of after the lease."""
+    """The rows of one queue this process leased and has not finished; at stop they are
+    released, so another process takes them at once instead of after the lease. Rows
+    are taken inside the transaction that leases them: a stop that comes as that
+    transaction commits still finds them."""
 
     def __init__(self, key: InstrumentedAttribute[Any]) -> None:
         self._key = key
         self._held: set[Any] = set()
 
+    def take(self, row_ids: Iterable[Any]) -> None:
+        self._held.update(row_ids)
+
     @contextmanager
-    def holding(self, row_id: Any) -> Iterator[None]:
-        """Held while the block runs; a block cancelled by the stop stays held (released)."""
-        self._held.add(row_id)
+    def working_on(self, row_id: Any) -> Iterator[None]:
+        """Finished when the block ends; a block cancelled by the stop stays held."""
         try:
             yield
         except asyncio.CancelledError:
