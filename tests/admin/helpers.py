@@ -1,6 +1,7 @@
-"""Signing in through the real login form, reading a page's CSRF token, sending a lead
-through capture (or its lead.created as capture would publish it, and enrichment's
-analysis), and waiting for the read model."""
+"""Signing in through the real login form, reading a page's CSRF token and a form's
+fields as a browser would send them, sending a lead through capture (or its
+lead.created as capture would publish it, and enrichment's analysis), and waiting for
+the read model."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from html.parser import HTMLParser
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -38,6 +40,58 @@ def csrf_of(html: str) -> str:
     found = _CSRF.search(html)
     assert found, "page has no CSRF field"
     return found.group(1)
+
+
+class _FormReader(HTMLParser):
+    """The fields of one form (by id) with the values a browser would submit untouched:
+    inputs, ticked checkboxes, a select's chosen option, a textarea's text."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.inside = False
+        self.fields: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.inside = found.get("id") == self.form_id
+        if not self.inside or "name" not in found and tag != "option":
+            return
+        if tag == "input" and found.get("type") != "checkbox":
+            self.fields[found["name"]] = found.get("value", "")
+        elif tag == "input" and "checked" in found:
+            self.fields[found["name"]] = "on"
+        elif tag == "select":
+            self._select = found["name"]
+        elif tag == "option" and self._select is not None:
+            if "selected" in found or self._select not in self.fields:
+                self.fields[self._select] = found.get("value", "")
+        elif tag == "textarea":
+            self._textarea = found["name"]
+            self.fields[self._textarea] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self.fields[self._textarea] += data
+
+
+def form_fields(html: str, form_id: str) -> dict[str, str]:
+    """What the form `form_id` of a page submits when nothing is changed."""
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    assert reader.fields, f"page has no form #{form_id}"
+    return reader.fields
 
 
 async def log_in(http: httpx.AsyncClient, email: str, password: str) -> httpx.Response:

@@ -1,6 +1,6 @@
 """The dashboard in a real browser, as sales use it: log in, read the KPIs, filter,
 open a lead, work it, edit a rule, log out; find the target accounts among the
-companies."""
+companies; copy the website's code and change a price of the budget calculator."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from nats.aio.client import Client
 from playwright.async_api import Browser, expect
 
 from tests.admin.conftest import Staff
-from tests.admin.helpers import log_in, submit_lead
+from tests.admin.helpers import log_in, signed_in_csrf, submit_lead
 from tests.admin.test_companies import _company, _project
 from tests.admin.test_leads import HOT_VISIT, _scored
 
@@ -148,3 +148,48 @@ async def test_sales_find_their_target_accounts_in_the_companies_list(
     await expect(page.locator("#rollup")).to_contain_text("64")
     await expect(page.get_by_role("alert")).to_contain_text("Enrichment antwortet nicht")
     await expect(page.get_by_label("Zielkunde (Account-based Marketing)")).to_be_checked()
+
+
+async def test_sales_copy_the_snippet_and_change_a_price_of_the_calculator(
+    browser: Browser,
+    admin_url: str,
+    admin_http: httpx.AsyncClient,
+    sales_user: Staff,
+    client: httpx.AsyncClient,
+) -> None:
+    await log_in(admin_http, sales_user.email, sales_user.password)
+    original = (await admin_http.get("/api/v1/website/prices")).json()
+    context = await browser.new_context(locale="de-DE")
+    await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=admin_url)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        await page.goto(f"{admin_url}/admin/login")
+        await page.get_by_label("E-Mail-Adresse").fill(sales_user.email)
+        await page.get_by_label("Passwort").fill(sales_user.password)
+        await page.get_by_role("button", name="Anmelden").click()
+        await page.get_by_role("link", name="Website", exact=True).click()
+        copy = page.locator('button[data-copy="embed-tracking"]')
+        await copy.click()
+        await expect(copy).to_have_text("Kopiert")
+        copied = await page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith("<script>window.auftakt=window.auftakt||function(){")
+        assert copied.endswith('/t.js" async></script>')
+
+        await (
+            page.get_by_role("navigation", name="Website")
+            .get_by_role("link", name="Preistabelle")
+            .click()
+        )
+        party = page.locator("tr", has=page.locator('input[value="partyband"]'))
+        await party.get_by_label("Grundpreis von").fill("4100")
+        await page.get_by_role("button", name="Preistabelle speichern").click()
+        await expect(page.get_by_role("status")).to_have_text("Preistabelle gespeichert.")
+        await expect(party.get_by_label("Grundpreis von")).to_have_value("4100")
+    finally:
+        await context.close()
+        back = {key: value for key, value in original.items() if key != "version"}
+        csrf = {"X-CSRF-Token": await signed_in_csrf(admin_http)}
+        assert (await admin_http.put("/api/v1/website/prices", json=back, headers=csrf)).is_success
+    assert errors == []

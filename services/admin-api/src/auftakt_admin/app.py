@@ -42,6 +42,7 @@ from nats.aio.client import Client
 
 from .api import router as api_router
 from .api_companies import router as companies_api_router
+from .api_website import router as website_api_router
 from .lead_detail import is_known_lead
 from .models import SCHEMA, outbox
 from .owners import Owners
@@ -53,6 +54,7 @@ from .web import router as web_router
 from .web_accounts import router as accounts_router
 from .web_companies import router as companies_router
 from .web_editors import router as editors_router
+from .web_website import router as website_router
 
 __all__ = ["AdminService", "SERVICE", "create_app", "migrate"]
 
@@ -180,9 +182,11 @@ def create_app(settings: AdminSettings, service: AdminService | None = None) -> 
     app.include_router(web_router)
     app.include_router(editors_router)
     app.include_router(companies_router)
+    app.include_router(website_router)
     app.include_router(accounts_router)
     app.include_router(api_router)
     app.include_router(companies_api_router)
+    app.include_router(website_api_router)
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="static")
     install_error_pages(app)
 

@@ -1,5 +1,6 @@
 """The dashboard's line to the services that own what it edits or asks for: scoring's
-rules and mappings, the mailer's sequences, enrichment's companies and analyses. Requests
+rules and mappings, the mailer's sequences, enrichment's companies and analyses,
+capture's website content (forms, the price table, quizzes). Requests
 over NATS; the owner validates and answers with field errors; silence (the owner is down)
 becomes an error the form can show."""
 
@@ -31,6 +32,19 @@ from auftakt_common.commands import (
     ScoringConfiguration,
     ScoringRule,
 )
+from auftakt_common.content import (
+    CAPTURE_FORM_PUT,
+    CAPTURE_FORMS_LIST,
+    CAPTURE_PRICES_GET,
+    CAPTURE_PRICES_PUT,
+    CAPTURE_QUIZ_PUT,
+    CAPTURE_QUIZZES_LIST,
+    FormDefinition,
+    FormDefinitions,
+    PriceTable,
+    QuizDefinition,
+    QuizDefinitions,
+)
 from nats.aio.client import Client
 from nats.errors import ConnectionClosedError, NoRespondersError, TimeoutError
 from pydantic import BaseModel, TypeAdapter
@@ -43,6 +57,7 @@ _SILENT = {
     "scoring": "Scoring antwortet nicht – läuft der Dienst? Nichts wurde geändert.",
     "mailer": "Der Mailer antwortet nicht – läuft der Dienst? Nichts wurde geändert.",
     "enrichment": "Enrichment antwortet nicht – läuft der Dienst?",
+    "capture": "Capture antwortet nicht – läuft der Dienst? Nichts wurde geändert.",
 }
 
 
@@ -117,3 +132,21 @@ class Owners:
 
     async def put_targeting(self, targeting: dict[str, Any]) -> CommandReply[CompanyProfile]:
         return await self._ask(ENRICHMENT_COMPANY_PUT, targeting, CompanyProfile)
+
+    async def forms(self) -> CommandReply[FormDefinitions]:
+        return await self._ask(CAPTURE_FORMS_LIST, None, FormDefinitions)
+
+    async def put_form(self, form: dict[str, Any]) -> CommandReply[FormDefinition]:
+        return await self._ask(CAPTURE_FORM_PUT, form, FormDefinition)
+
+    async def prices(self) -> CommandReply[PriceTable]:
+        return await self._ask(CAPTURE_PRICES_GET, None, PriceTable)
+
+    async def put_prices(self, table: dict[str, Any]) -> CommandReply[PriceTable]:
+        return await self._ask(CAPTURE_PRICES_PUT, table, PriceTable)
+
+    async def quizzes(self) -> CommandReply[QuizDefinitions]:
+        return await self._ask(CAPTURE_QUIZZES_LIST, None, QuizDefinitions)
+
+    async def put_quiz(self, quiz: dict[str, Any]) -> CommandReply[QuizDefinition]:
+        return await self._ask(CAPTURE_QUIZ_PUT, quiz, QuizDefinition)

@@ -10,8 +10,6 @@ from pydantic import Field
 class AdminSettings(PersonalDataSettings):
     admin_http_host: str = "127.0.0.1"
     admin_http_port: int = Field(default=8080, ge=1, le=65535)
-    # where staff reach the dashboard (links in logs and the CLI's greeting)
-    admin_url: str = "http://127.0.0.1:8080/admin"
 
     # a session ends after this much idleness, and at the latest after `max_hours`
     admin_session_idle_minutes: int = Field(default=12 * 60, ge=5)

@@ -26,3 +26,29 @@ document.addEventListener("submit", (event) => {
   const query = params.toString();
   window.location.assign(form.action + (query ? "?" + query : ""));
 });
+
+// "Kopieren" next to code to copy: the clipboard when the browser allows it, else the
+// code is selected for Ctrl+C. Without this script the buttons stay hidden and the code
+// is selected with one click (user-select: all).
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const code = document.getElementById(button.dataset.copy);
+  if (!code) {
+    continue;
+  }
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const said = (text) => {
+      button.textContent = text;
+      window.setTimeout(() => { button.textContent = "Kopieren"; }, 2000);
+    };
+    const select = () => {
+      window.getSelection().selectAllChildren(code);
+      said("Markiert – Strg+C");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(code.textContent).then(() => said("Kopiert"), select);
+    } else {
+      select();
+    }
+  });
+}
