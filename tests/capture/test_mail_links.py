@@ -534,6 +534,20 @@ async def test_a_click_redirects_to_the_signed_url_and_publishes_email_clicked(
     assert clicked["url"] == "https://www.musikfuerfirmen.de/preise?utm_source=mail&for=[email]"
 
 
+async def test_a_click_link_in_a_mail_from_before_download_links_still_redirects(
+    client: httpx.AsyncClient, capture_settings: CaptureSettings
+) -> None:
+    lead_id = await new_lead(client, capture_settings)
+    url = "https://www.musikfuerfirmen.de/bands"
+    # the payload as mails carried it then: lead, send, address (no fourth element)
+    earlier = URLSafeTimedSerializer(capture_settings.signing_key_bytes, salt="auftakt.mail.click")
+    token = str(earlier.dumps([lead_id.hex, SEND_ID.hex, url]))
+
+    response = await client.get(f"/v1/e/c/{token}")
+
+    assert (response.status_code, response.headers["location"]) == (302, url)
+
+
 async def test_a_click_for_an_erased_lead_still_redirects_but_records_nothing(
     client: httpx.AsyncClient, capture_settings: CaptureSettings, nc: Client
 ) -> None:

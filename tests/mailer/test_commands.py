@@ -209,3 +209,43 @@ async def test_commands_that_do_not_parse_are_answered_with_field_errors(
         ).data
     )
     assert reply["errors"][0]["field"] == "lead_id"
+
+
+async def test_a_download_link_is_refused_in_a_sequence_no_lead_magnet_starts(
+    mailer: MailerService, nc: Client
+) -> None:
+    body = _sequence("Euer Angebot, {{ first_name }}")
+    body["key"] = key = f"calculator_pdf_{uuid4().hex[:8]}"
+    body["steps"][1]["body_html"] = "<p>Hallo {{ first_name }}</p>"  # type: ignore[index]
+    body["steps"][0]["body_text"] = "Hier ist euer Angebot: {{ download_url }}"  # type: ignore[index]
+    refused = []
+    for trigger in (
+        {"event": "activity.recorded", "filter": {"activity_type": "budget_calculator_used"}},
+        {"event": "lead.magnet_downloaded", "filter": {}},  # which magnet's file?
+    ):
+        reply = await _put(nc, {**body, "trigger": trigger})
+        assert reply["ok"] is False
+        refused.append({error["field"]: error["message"] for error in reply["errors"]})  # type: ignore[union-attr]
+
+    for errors in refused:
+        assert set(errors) == {"steps.0.body_text"}
+        assert "{{ download_url }}" in errors["steps.0.body_text"]
+        assert "lead.magnet_downloaded" in errors["steps.0.body_text"]
+        assert "magnet_type" in errors["steps.0.body_text"]
+    listed = json.loads((await nc.request(MAILER_SEQUENCES_LIST, b"", timeout=5)).data)
+    assert key not in {sequence["key"] for sequence in listed["data"]["sequences"]}
+    with_magnet = await _put(nc, body)  # started by the request for its magnet: saved
+    assert with_magnet["ok"] is True, with_magnet
+
+
+async def test_the_preview_of_a_content_step_carries_a_download_link(
+    mailer: MailerService, nc: Client
+) -> None:
+    reply = await nc.request(
+        MAILER_SEQUENCE_PREVIEW, json.dumps({"key": "sieben_fehler"}).encode(), timeout=5
+    )
+    preview = json.loads(reply.data)
+    assert preview["ok"] is True, preview
+    assert "https://leads.musikfuerfirmen.de/v1/downloads/" in preview["data"]["text"]
+    assert '<a href="https://leads.musikfuerfirmen.de/v1/downloads/' in preview["data"]["html"]
+    assert "{{" not in preview["data"]["text"] + preview["data"]["html"]

@@ -182,6 +182,21 @@ def test_templates_cannot_reach_python_internals_or_use_unknown_placeholders() -
         render("{{ first_name.__class__.__mro__ }}", "x", "x", {"first_name": "a"})
 
 
+def test_only_a_lead_magnet_s_request_names_the_file_a_download_link_fetches() -> None:
+    assert Trigger("lead.magnet_downloaded", {"magnet_type": "sieben_fehler"}).magnet == (
+        "sieben_fehler"
+    )
+    assert Trigger("lead.magnet_downloaded", {"magnet_name": "Checkliste"}).magnet is None
+    assert Trigger("lead.magnet_downloaded", {"magnet_type": ""}).magnet is None
+    assert Trigger("activity.recorded", {"magnet_type": "sieben_fehler"}).magnet is None
+
+
+def test_a_download_link_is_a_known_placeholder_that_fails_a_mail_without_a_link() -> None:
+    assert check_template('<a href="{{ download_url }}">PDF</a>', html=True) is None
+    with pytest.raises(TemplateRejected, match="download_url"):
+        render("PDF", "x", "Hier: {{ download_url }}", {"first_name": "Anna"})
+
+
 def test_only_whole_numbers_from_the_triggering_event_personalise() -> None:
     assert enrolment_context({"guests": 120, "price_max": 8900.5, "email": "a@b.de"}) == {
         "guests": 120,

@@ -197,9 +197,11 @@ async def test_unsubscribing_stops_everything(
     [enrolment] = await enrolments(db, lead_id)
     assert enrolment["stop_reason"] == "opted_out"
 
-    # weeks later the lead ticks consent on a form again: a new confirmation mail
+    # weeks later the lead asks for the checklist again, consent ticked: the checklist
+    # again (content it asked for) and a new confirmation mail
     await submit_checklist_form(client, capture_settings, address, consent=True)
-    await eventually(lambda: sends(db, lead_id), lambda found: len(found) == 3)
-    assert await deliver_due(mailer) == 1
+    await eventually(lambda: sends(db, lead_id), lambda found: len(found) == 4)
+    assert await deliver_due(mailer) == 2
     confirmations = [m for m in smtp.to(address) if "bestätigen" in str(m["Subject"])]
     assert len(confirmations) == 2
+    assert len([m for m in smtp.to(address) if "Checkliste" in str(m["Subject"])]) == 2

@@ -127,7 +127,7 @@ _CALCULATOR_FORMATS = {"duo": 1800, "dj_sax": 2200, "band": 3900, "bigband": 750
 _MOODS = {"party": "Partyband", "elegant": "Jazz-Trio", "entspannt": "Akustik-Duo"}
 _MAGNET_NAMES = {
     "checklist_2025": "Checkliste: Firmenevent mit Live-Musik",
-    "7_fehler_pdf": "Die 7 größten Fehler bei der Musik für Firmenfeiern",
+    "sieben_fehler": "Die 7 größten Fehler bei der Musik für Firmenfeiern",
     "budget_calculator": "Budget-Rechner",
     "quiz": "Event-Typ-Finder",
 }

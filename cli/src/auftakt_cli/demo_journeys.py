@@ -65,7 +65,7 @@ class _Magnet:
 _MAGNETS: dict[str | None, _Magnet] = {
     None: _Magnet(0, "anfrage", "/anfrage"),  # the enquiry form: no rule rewards it
     "checklist_2025": _Magnet(10, "checkliste-2025", "/checkliste-2025"),
-    "7_fehler_pdf": _Magnet(10, "7-fehler", "/7-fehler-firmenfeier"),
+    "sieben_fehler": _Magnet(10, "7-fehler", "/7-fehler-firmenfeier"),
     "quiz": _Magnet(20, "event-finder", "/event-finder"),
     "budget_calculator": _Magnet(25, "budget-rechner", "/budget-rechner"),
 }

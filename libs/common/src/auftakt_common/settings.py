@@ -91,6 +91,9 @@ class PersonalDataSettings(BaseServiceSettings):
     public_url: str = "http://127.0.0.1:8000"
     # how long a double-opt-in link may be confirmed
     doi_link_days: int = Field(default=7, ge=1, le=90)
+    # where staff reach the dashboard (links in alerts and logs, the CLI's greeting, the
+    # demo website's pointer)
+    admin_url: str = "http://127.0.0.1:8080/admin"
 
     @model_validator(mode="after")
     def _secrets_are_real(self) -> PersonalDataSettings:

@@ -10,10 +10,12 @@ from pathlib import Path
 import psycopg
 import sqlalchemy.exc
 import structlog
+from auftakt_common.consumers import Settler
 from auftakt_common.db import create_engine, is_database_unavailable
 from auftakt_common.http import RequestContextMiddleware
 from auftakt_common.migrations import migrate_vault, run_migrations
 from auftakt_common.outbox import OutboxRelay
+from auftakt_common.service_runtime import create_broker, start_broker, stop_broker
 from auftakt_common.settings import load_settings
 from auftakt_common.tokens import LeadTokens, MailLinks
 from auftakt_common.vault_store import KeyStore
@@ -22,13 +24,19 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from .content_store import ContentCache
 from .context import Capture, RateLimits
+from .demo_site import router as demo_site_router
+from .downloads import router as downloads_router
+from .embeds import router as embeds_router
+from .handlers import SERVICE, register_handlers
 from .intake import Intake
 from .mail_links import router as mail_links_router
 from .models import SCHEMA, outbox
 from .problems import problem
 from .routes import router
 from .settings import CaptureSettings
+from .website import router as website_router
 
 __all__ = ["create_app", "create_app_from_env", "migrate"]
 
@@ -75,16 +83,24 @@ def create_app(settings: CaptureSettings) -> FastAPI:
             enabled=settings.capture_rate_limit_enabled,
         ),
         relay=relay,
+        content=ContentCache(engine),
     )
+
+    broker = create_broker(settings, SERVICE)
+    settler = Settler(broker, service=SERVICE)
+    broker.add_middleware(settler.middleware)
+    register_handlers(broker, capture)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         relay_task = asyncio.create_task(relay.run(), name="capture-outbox-relay")
         relay_task.add_done_callback(_log_relay_end)
+        await start_broker(broker, settings, SERVICE, max_in_flight=256)
         _log.info("capture started", allowed_origins=settings.capture_allowed_origins)
         try:
             yield
         finally:
+            await stop_broker(broker, settler)
             relay_task.cancel()
             # bounded: shutdown must not hang on a broker or database that stopped answering
             await asyncio.wait({relay_task}, timeout=10)
@@ -99,6 +115,11 @@ def create_app(settings: CaptureSettings) -> FastAPI:
     app.state.capture = capture
     app.include_router(router)
     app.include_router(mail_links_router)
+    app.include_router(downloads_router)
+    app.include_router(embeds_router)
+    if settings.serves_demo_site:
+        app.include_router(demo_site_router)
+    app.include_router(website_router)
     for error in (sqlalchemy.exc.SQLAlchemyError, psycopg.Error, OSError):
         app.add_exception_handler(error, _on_database_error)
     app.add_middleware(

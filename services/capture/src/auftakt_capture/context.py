@@ -13,6 +13,7 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .content_store import ContentCache
 from .intake import Intake
 from .settings import CaptureSettings
 
@@ -48,3 +49,4 @@ class Capture:
     mail_links: MailLinks
     rate_limits: RateLimits
     relay: OutboxRelay
+    content: ContentCache

@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from auftakt_common.events import (
     Attribution,
@@ -28,6 +28,7 @@ __all__ = [
     "ActivityTooOld",
     "activity_time",
     "attribution_of",
+    "content_disposition",
     "fill_empty",
     "is_allowed_redirect",
     "lead_profile",
@@ -99,6 +100,16 @@ def is_allowed_redirect(url: str, allowed_origins: Iterable[str]) -> bool:
     """Only absolute http(s) URLs on one of the configured website origins: no open redirect."""
     origin = origin_of(url)
     return origin is not None and origin in {o.rstrip("/").lower() for o in allowed_origins}
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` under the file's name (RFC 6266): a quoted ASCII name every browser
+    reads, and the exact name as `filename*` when it has other characters."""
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
+    header = f'attachment; filename="{fallback or "download"}"'
+    if fallback != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header
 
 
 def attribution_of(submission: LeadCreate) -> dict[str, str | None]:

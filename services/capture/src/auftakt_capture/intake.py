@@ -309,6 +309,38 @@ class Intake:
         )
         return ActivitiesRecorded(accepted=len(rows), ignored=ignored)
 
+    async def record_lead_activity(
+        self,
+        conn: AsyncConnection,
+        lead_id: UUID,
+        activity_type: str,
+        *,
+        target: str | None,
+        detail: Mapping[str, Any],
+        client_ip: str | None,
+        user_agent: str | None,
+        now: datetime,
+        correlation_id: str | None = None,
+    ) -> None:
+        """Record what a lead did through one of capture's own links (a download from a
+        mail) and publish it; the caller holds the lead (`repo.hold_lead`)."""
+        row: dict[str, Any] = {
+            "id": uuid4(),
+            "lead_id": lead_id,
+            "visitor_id": None,
+            "activity_type": activity_type,
+            "page_url": None,
+            "referrer": None,
+            "target": target,
+            "detail": dict(detail),
+            "ip_prefix": truncate_ip(client_ip),
+            "user_agent": (user_agent or None) and user_agent[:512],
+            "occurred_at": now,
+            "received_at": now,
+        }
+        await repo.add_activities(conn, [row])
+        await add_events(conn, outbox, [_activity_event(row)], correlation_id=correlation_id)
+
     def _resolve_tokens(self, activities: Sequence[ActivityCreate]) -> dict[int, UUID]:
         resolved: dict[int, UUID] = {}
         verified: dict[str, UUID] = {}  # a page's batch repeats one token: check it once

@@ -159,3 +159,16 @@ class Activity(Base):
         ),
         Index("ix_activities_activity_type", "activity_type"),
     )
+
+
+class MagnetFile(Base):
+    """A lead magnet's file (the checklist PDF …): delivered only through the signed,
+    expiring link in the mail that answers the request, never from a public address."""
+
+    __tablename__ = "magnet_files"
+
+    magnet_type: Mapped[str] = mapped_column(String(50), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

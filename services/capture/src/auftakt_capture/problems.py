@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
-__all__ = ["FieldError", "field_errors", "is_html_form", "problem", "page"]
+__all__ = ["FORM_RULE", "FieldError", "field_errors", "is_html_form", "problem", "page"]
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -54,6 +54,9 @@ _GERMAN = {
 }
 
 
+FORM_RULE = "form_rule"  # an error from an embeddable form's rules, worded in German
+
+
 @dataclass(frozen=True, slots=True)
 class FieldError:
     field: str
@@ -69,6 +72,8 @@ class FieldError:
         }
 
     def in_german(self) -> str:
+        if self.type == FORM_RULE:  # a form's own rule says it in German already
+            return self.message
         label = _LABELS.get(self.field.split(".")[-1], self.field)
         return f"{label} {_GERMAN.get(self.type, 'ist ungültig')}"
 
@@ -125,6 +130,14 @@ _GERMAN_HINTS = {
 }
 
 
+def _back_link(request: Request) -> str:
+    """Back to the page the form is on (a plain link: the browser may run no script)."""
+    referer = request.headers.get("referer", "")
+    if referer.startswith(("https://", "http://")):
+        return f'<p><a href="{html.escape(referer)}">Zurück zum Formular</a></p>'
+    return "<p>Bitte gehen Sie im Browser zurück und korrigieren Sie Ihre Angaben.</p>"
+
+
 def problem(
     request: Request,
     status_code: int,
@@ -138,7 +151,7 @@ def problem(
         body = (
             (f'<ul role="alert">{items}</ul>' if items else "")
             + (f"<p>{html.escape(hint)}</p>" if hint else "")
-            + '<p><a href="javascript:history.back()">Zurück zum Formular</a></p>'
+            + _back_link(request)
         )
         return page(_GERMAN_TITLES.get(status_code, "Fehler"), body, status_code, headers)
     content: dict[str, Any] = {"detail": detail}

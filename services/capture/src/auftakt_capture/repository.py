@@ -12,7 +12,7 @@ from sqlalchemy import Result, RowMapping, Table, func, insert, select, text, up
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .models import Activity, ConsentRecord, Lead, MagnetDownload, Submission, Visitor
+from .models import Activity, ConsentRecord, Lead, MagnetDownload, MagnetFile, Submission, Visitor
 
 __all__ = [
     "add_activities",
@@ -22,6 +22,7 @@ __all__ = [
     "attribute_visitor_activities",
     "existing_lead_ids",
     "get_lead_by_email_bidx",
+    "get_magnet_file",
     "hold_lead",
     "insert_lead",
     "latest_consent_state",
@@ -39,6 +40,7 @@ _activities = cast(Table, Activity.__table__)
 _submissions = cast(Table, Submission.__table__)
 _consents = cast(Table, ConsentRecord.__table__)
 _magnet_downloads = cast(Table, MagnetDownload.__table__)
+_magnet_files = cast(Table, MagnetFile.__table__)
 
 
 async def ping(conn: AsyncConnection) -> None:
@@ -95,6 +97,16 @@ async def add_consent(conn: AsyncConnection, **values: Any) -> None:
 
 async def add_magnet_download(conn: AsyncConnection, **values: Any) -> None:
     await conn.execute(insert(_magnet_downloads), [values])
+
+
+async def get_magnet_file(conn: AsyncConnection, magnet_type: str) -> RowMapping | None:
+    """The file of a lead magnet: filename, content type and content."""
+    result = await conn.execute(
+        select(
+            _magnet_files.c.filename, _magnet_files.c.content_type, _magnet_files.c.content
+        ).where(_magnet_files.c.magnet_type == magnet_type)
+    )
+    return result.mappings().first()
 
 
 async def attribute_visitor_activities(

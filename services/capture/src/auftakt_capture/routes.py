@@ -27,6 +27,7 @@ from .schemas import (
     LeadCreate,
     loads_json,
 )
+from .submissions import berlin_today, prepared_submission
 
 __all__ = ["router"]
 
@@ -143,8 +144,11 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
         return problem(request, 422, "unreadable lead", [FieldError(exc.field, str(exc))])
     if not isinstance(data, dict):
         return problem(request, 422, "invalid lead", [FieldError("body", "must be an object")])
+    prepared = prepared_submission(await capture.content.get(), data, today=berlin_today())
+    if isinstance(prepared, list):
+        return problem(request, 422, "invalid lead", prepared)
     try:
-        submission = LeadCreate.model_validate(data)
+        submission = LeadCreate.model_validate(prepared)
     except ValidationError as exc:
         return problem(request, 422, "invalid lead", field_errors(exc))
 

@@ -69,11 +69,16 @@ def _blank_is_none_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-# Optional form fields: blank means not given, then the column's limits apply.
-Text100 = Annotated[str | None, BeforeValidator(_blank_is_none), StringConstraints(max_length=100)]
-Text255 = Annotated[str | None, BeforeValidator(_blank_is_none), StringConstraints(max_length=255)]
+# Optional form fields: blank means not given, then the column's limits apply (to the
+# text only: constraints on `str | None` are applied to None too, a TypeError).
+Text100 = Annotated[
+    Annotated[str, StringConstraints(max_length=100)] | None, BeforeValidator(_blank_is_none)
+]
+Text255 = Annotated[
+    Annotated[str, StringConstraints(max_length=255)] | None, BeforeValidator(_blank_is_none)
+]
 Text2000 = Annotated[
-    str | None, BeforeValidator(_blank_is_none), StringConstraints(max_length=2000)
+    Annotated[str, StringConstraints(max_length=2000)] | None, BeforeValidator(_blank_is_none)
 ]
 GuestCount = Annotated[
     Annotated[int, Field(ge=1, le=MAX_GUESTS)] | None, BeforeValidator(_blank_is_none)
@@ -93,20 +98,22 @@ class LeadCreate(BaseModel):
     first_name: Text100 = None
     last_name: Text100 = None
     phone: Annotated[
-        str | None,
+        Annotated[str, StringConstraints(max_length=50, pattern=r"^\+?[0-9 ()/.\-]{5,50}$")] | None,
         BeforeValidator(_blank_is_none),
-        StringConstraints(max_length=50, pattern=r"^\+?[0-9 ()/.\-]{5,50}$"),
     ] = None
 
     company_name: Text255 = None
     company_size: Annotated[CompanySize | None, BeforeValidator(_blank_is_none)] = None
     company_industry: Text100 = None
     company_domain: Annotated[
-        str | None,
+        Annotated[
+            str,
+            StringConstraints(
+                max_length=255, pattern=r"^(?:https?://)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}/?$"
+            ),
+        ]
+        | None,
         BeforeValidator(_blank_is_none),
-        StringConstraints(
-            max_length=255, pattern=r"^(?:https?://)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}/?$"
-        ),
     ] = None
 
     event_type: OptionalSlug = None

@@ -28,6 +28,20 @@ class CaptureSettings(PersonalDataSettings):
     capture_activity_rate_limit: str = "600/minute"
     capture_max_lead_body_bytes: int = Field(default=32 * 1024, ge=1024)
     capture_max_activity_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # the demo company website at /demo/ (snippet, forms, calculator, quiz); None: on
+    # outside production
+    capture_demo_site: bool | None = None
+
+    @property
+    def serves_demo_site(self) -> bool:
+        return (
+            self.capture_demo_site
+            if self.capture_demo_site is not None
+            else (self.env != "production")
+        )
+
+    # how long the personal download link in a lead magnet's mail works
+    capture_download_link_days: int = Field(default=30, ge=1, le=365)
 
     _split_lists = field_validator(
         "capture_allowed_origins", "capture_trusted_proxies", mode="before"

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from auftakt_common.vault import DataKey, SealedValueInvalid
 
-from .domain import LeadFacts, StepDefinition, personalisation
+from .domain import DOWNLOAD_URL, LeadFacts, SequenceDefinition, StepDefinition, personalisation
 from .messages import LinkMaker, OutgoingMail, compose, double_opt_in_text
 from .sequences import SequenceBook
 from .settings import MailerSettings
@@ -84,7 +84,7 @@ class Composer:
             return self._mail(send, recipient, rendered, tracking=False, unsubscribe=False)
         sequence = self._book.cached(send["sequence_id"])
         step = sequence.step_at(send["position"]) if sequence else None
-        if step is None or step.position != send["position"]:
+        if sequence is None or step is None or step.position != send["position"]:
             raise Never("step removed or switched off")
         if send["marketing"]:
             if (reason := facts.stop_reason) is not None:
@@ -101,10 +101,21 @@ class Composer:
             context=_numbers(send["context"]),
             slots_left=slots,
         )
+        self._add_download(values, sequence, send)
         rendered = render(step.subject, step.body_html, step.body_text, values)
         return self._mail(
             send, recipient, rendered, tracking=facts.marketing_allowed, unsubscribe=True
         )
+
+    def _add_download(
+        self, values: dict[str, str], sequence: SequenceDefinition, send: Mapping[str, Any]
+    ) -> None:
+        """The link to the file of the lead magnet that started the sequence, made for this
+        lead and send (issued at the send's creation: every rendering is the same)."""
+        if (magnet := sequence.trigger.magnet) is not None:
+            values[DOWNLOAD_URL] = self._links.download(
+                send["lead_id"], send["id"], magnet, issued_at=send["created_at"]
+            )
 
     def _mail(
         self,
@@ -133,6 +144,7 @@ class Composer:
 
     def preview(
         self,
+        sequence: SequenceDefinition,
         step: StepDefinition,
         lead_id: UUID,
         profile: Mapping[str, Any] | None,
@@ -140,7 +152,8 @@ class Composer:
         slots: Mapping[date, int],
         now: datetime,
     ) -> OutgoingMail:
-        """`step` as this lead would get it (without a lead or its key: the fallbacks)."""
+        """`step` of `sequence` as this lead would get it (without a lead or its key: the
+        fallbacks)."""
         recipient, first_name = "vorschau@example.de", None
         if profile is not None and key is not None and profile["email_ct"] is not None:
             with contextlib.suppress(SealedValueInvalid):
@@ -157,6 +170,7 @@ class Composer:
             context={},
             slots_left=slots,
         )
-        rendered = render(step.subject, step.body_html, step.body_text, values)
         send = {"id": uuid.uuid4(), "lead_id": lead_id, "created_at": now}
+        self._add_download(values, sequence, send)
+        rendered = render(step.subject, step.body_html, step.body_text, values)
         return self._mail(send, recipient, rendered, tracking=False, unsubscribe=True)

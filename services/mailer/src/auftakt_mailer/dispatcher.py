@@ -115,6 +115,7 @@ class Dispatcher:
             keys, _ = await self._keys.get_openable(conn, [lead_id] if lead_id else [])
             slots = await repo.month_slots(conn)
         mail = self._composer.preview(
+            sequence,
             step,
             lead_id or uuid.uuid4(),
             profile,

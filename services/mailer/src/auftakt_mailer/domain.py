@@ -12,6 +12,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 __all__ = [
+    "DOWNLOAD_URL",
     "GERMAN_MONTHS",
     "LeadFacts",
     "PLACEHOLDERS",
@@ -52,6 +53,9 @@ PLACEHOLDERS: dict[str, str] = {
     "slots_left": "wenige",
     "event_type": "Firmenevent",
 }
+# the placeholder for the personal link to the file of the lead magnet that started the
+# sequence (made per send, never empty; only in sequences a magnet's request starts)
+DOWNLOAD_URL = "download_url"
 
 # what a sequence may be triggered by, and the event fields its filter may compare
 TRIGGER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -83,6 +87,13 @@ class Trigger:
         return subject == self.event and all(
             str(fields.get(name) or "") == value for name, value in self.filter.items()
         )
+
+    @property
+    def magnet(self) -> str | None:
+        """The lead magnet whose request starts the sequence (its mails may link its file)."""
+        if self.event != "lead.magnet_downloaded":
+            return None
+        return self.filter.get("magnet_type") or None
 
 
 @dataclass(frozen=True, slots=True)

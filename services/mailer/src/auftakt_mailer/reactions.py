@@ -1,6 +1,7 @@
 """What the mailer does when something happens to a lead, each in one transaction: keep
-its profile, enrol it, ask for consent, stop its sequences, queue alerts, erase it.
-Every reaction is idempotent, so a redelivered event changes nothing more."""
+its profile, enrol it (or send content asked for again), ask for consent, stop its
+sequences, queue alerts, erase it. Every reaction is idempotent, so a redelivered event
+changes nothing more."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from auftakt_common.events import (
     ConsentConfirmed,
     ConsentRequested,
     LeadCreated,
+    LeadMagnetDownloaded,
     LeadStageChanged,
     LeadUpdated,
 )
@@ -25,7 +27,7 @@ from auftakt_common.vault import from_text
 
 from . import repository as repo
 from .alerts import AlertSender
-from .domain import enrolment_context, first_step
+from .domain import SequenceDefinition, enrolment_context, first_step
 from .sequences import SequenceBook
 from .settings import MailerSettings
 
@@ -115,12 +117,44 @@ class Reactions:
         fields: Mapping[str, Any],
         detail: Mapping[str, Any] | None = None,
     ) -> None:
-        """An event that may start sequences (a download, the calculator, …)."""
-        if not await self._book.matching(event.subject, fields):
+        """An event that may start sequences (a download, the calculator, …). A lead
+        magnet asked for again gets its content again: the first step, if transactional
+        (its download link may have expired), not the nurture after it."""
+        if not (sequences := await self._book.matching(event.subject, fields)):
             return  # most events start nothing: no transaction for them
         now = self._clock()
         async with self._relay.transaction() as conn:
-            await self._enrol(conn, lead_id, event.subject, fields, detail or {}, event, now)
+            new = await self._enrol(conn, lead_id, event.subject, fields, detail or {}, event, now)
+            if event.subject != LeadMagnetDownloaded.subject:
+                return
+            for sequence in sequences:
+                if sequence.id not in new:
+                    await self._send_content_again(conn, lead_id, sequence, event, now)
+
+    async def _send_content_again(
+        self, conn: Any, lead_id: UUID, sequence: SequenceDefinition, event: Any, now: datetime
+    ) -> None:
+        first = sequence.step_after(None)
+        if first is None or not first.transactional:
+            return
+        since = now - _REPEAT_WINDOW
+        if await repo.step_mail_since(conn, lead_id, sequence.id, first.position, since):
+            return  # the form was sent twice: one mail is enough
+        await repo.queue_send(
+            conn,
+            {
+                "id": uuid.uuid4(),
+                "lead_id": lead_id,
+                "sequence_id": sequence.id,
+                "position": first.position,
+                "kind": "sequence",
+                "marketing": False,
+                "next_attempt_at": now,
+                "dedupe_key": f"again:{event.event_id}:{sequence.id}",
+                "created_at": now,
+            },
+        )
+        _log.info("content sent again", lead_id=str(lead_id), sequence=sequence.key)
 
     async def activity(self, event: ActivityRecorded) -> None:
         if event.lead_id is None:
@@ -143,7 +177,8 @@ class Reactions:
         detail: Mapping[str, Any],
         event: Any,
         now: datetime,
-    ) -> None:
+    ) -> set[UUID]:
+        """Enrol the lead in the sequences the event starts; those it is new in."""
         rows = []
         for sequence in await self._book.matching(subject, fields):
             first = first_step(sequence, now)
@@ -162,8 +197,10 @@ class Reactions:
                     "enrolled_at": now,
                 }
             )
-        if rows and await repo.enrol(conn, rows):
-            _log.info("lead enrolled", lead_id=str(lead_id), sequences=len(rows))
+        new = await repo.enrol(conn, rows) if rows else set()
+        if new:
+            _log.info("lead enrolled", lead_id=str(lead_id), sequences=len(new))
+        return new
 
     async def consent_confirmed(self, event: ConsentConfirmed) -> None:
         """Marketing mail is allowed: sequences held for it go on, and sequences that start

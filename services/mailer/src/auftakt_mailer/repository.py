@@ -42,6 +42,7 @@ __all__ = [
     "sequences_version",
     "set_pipeline_status",
     "set_stage",
+    "step_mail_since",
     "stop_enrolments",
     "update_enrolments",
     "upsert_lead_snapshot",
@@ -292,11 +293,11 @@ async def erase_lead(conn: AsyncConnection, lead_id: UUID) -> None:
 # --- enrolments --------------------------------------------------------------------------
 
 
-async def enrol(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Enrol leads (a lead is in a sequence at most once); how many were new."""
-    count = 0
+async def enrol(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> set[UUID]:
+    """Enrol a lead (in a sequence at most once); the sequences it is new in."""
+    new: set[UUID] = set()
     for row in rows:
-        count += await _execute(
+        added = await _execute(
             conn,
             f"""INSERT INTO mailer.enrolments (id, lead_id, sequence_id, state, next_position,
                     next_due_at, context, cause_event_id, enrolled_at)
@@ -306,7 +307,9 @@ async def enrol(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> int
                 ON CONFLICT (lead_id, sequence_id) DO NOTHING""",
             {**row, "context": json.dumps(row["context"])},
         )
-    return count
+        if added:
+            new.add(row["sequence_id"])
+    return new
 
 
 async def stop_enrolments(conn: AsyncConnection, lead_id: UUID, reason: str, now: datetime) -> None:
@@ -385,6 +388,25 @@ async def double_opt_in_since(conn: AsyncConnection, lead_id: UUID, since: datet
     return bool(rows)
 
 
+async def step_mail_since(
+    conn: AsyncConnection, lead_id: UUID, sequence_id: UUID, position: int, since: datetime
+) -> bool:
+    """Whether this lead was enrolled in the sequence, or got the step's mail (queued or
+    sent), since `since`."""
+    rows = await _rows(
+        conn,
+        """SELECT 1 FROM mailer.enrolments WHERE lead_id = %(lead_id)s
+               AND sequence_id = %(sequence_id)s AND enrolled_at >= %(since)s
+           UNION ALL
+           SELECT 1 FROM mailer.sends WHERE lead_id = %(lead_id)s
+               AND sequence_id = %(sequence_id)s AND position = %(position)s
+               AND created_at >= %(since)s AND status NOT IN ('cancelled', 'failed')
+           LIMIT 1""",
+        {"lead_id": lead_id, "sequence_id": sequence_id, "position": position, "since": since},
+    )
+    return bool(rows)
+
+
 async def add_step_sends(
     conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], now: datetime
 ) -> None:
@@ -408,17 +430,19 @@ async def add_step_sends(
 
 
 async def queue_send(conn: AsyncConnection, row: Mapping[str, Any]) -> bool:
-    """Add one mail to send, unless its `dedupe_key` is there already."""
+    """Add one mail to send (a sequence's step if it names `sequence_id` and `position`),
+    unless its `dedupe_key` is there already."""
     return bool(
         await _execute(
             conn,
-            f"""INSERT INTO mailer.sends (id, lead_id, kind, marketing, status, next_attempt_at,
-                    dedupe_key, created_at)
-                SELECT %(id)s, %(lead_id)s, %(kind)s, %(marketing)s, 'queued',
-                    %(next_attempt_at)s, %(dedupe_key)s, %(created_at)s
+            f"""INSERT INTO mailer.sends (id, lead_id, sequence_id, position, kind, marketing,
+                    status, next_attempt_at, dedupe_key, created_at)
+                SELECT %(id)s, %(lead_id)s, %(sequence_id)s, %(position)s, %(kind)s,
+                    %(marketing)s, 'queued', %(next_attempt_at)s, %(dedupe_key)s,
+                    %(created_at)s
                 WHERE {_NOT_ERASED}
                 ON CONFLICT (dedupe_key) DO NOTHING""",
-            row,
+            {"sequence_id": None, "position": None, **row},
         )
     )
 

@@ -14,12 +14,23 @@ from auftakt_common.commands import FieldError, MailSequence, MailStep, MailTrig
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import repository as repo
-from .domain import TRIGGER_FIELDS, SequenceDefinition, StepDefinition, Trigger, ordered_steps
-from .templates import check_template
+from .domain import (
+    DOWNLOAD_URL,
+    TRIGGER_FIELDS,
+    SequenceDefinition,
+    StepDefinition,
+    Trigger,
+    ordered_steps,
+)
+from .templates import check_template, placeholders_in
 
 __all__ = ["SequenceBook", "definition_of", "position_errors", "sequence_errors", "to_command"]
 
 _CHECK_INTERVAL_SECONDS = 1.0
+_DOWNLOAD_WITHOUT_MAGNET = (
+    "{{ " + DOWNLOAD_URL + " }} gibt es nur in Sequenzen mit dem Auslöser "
+    "lead.magnet_downloaded und einem magnet_type: der Link führt zu dessen Datei"
+)
 
 
 def sequence_errors(sequence: MailSequence) -> list[FieldError]:
@@ -39,6 +50,7 @@ def sequence_errors(sequence: MailSequence) -> list[FieldError]:
                         message=f"kein Feld von {sequence.trigger.event} (möglich: {allowed})",
                     )
                 )
+    magnet = Trigger(sequence.trigger.event, dict(sequence.trigger.filter)).magnet
     previous = -1
     for index, step in enumerate(sequence.steps):
         if step.delay_hours < previous:
@@ -61,8 +73,11 @@ def sequence_errors(sequence: MailSequence) -> list[FieldError]:
             ("body_html", step.body_html, True),
             ("body_text", step.body_text, False),
         ):
+            field = f"steps.{index}.{name}"
             if (problem := check_template(source, html=html)) is not None:
-                errors.append(FieldError(field=f"steps.{index}.{name}", message=problem.message))
+                errors.append(FieldError(field=field, message=problem.message))
+            elif magnet is None and DOWNLOAD_URL in placeholders_in(source):
+                errors.append(FieldError(field=field, message=_DOWNLOAD_WITHOUT_MAGNET))
     return errors
 
 

@@ -60,7 +60,6 @@ class MailerSettings(PersonalDataSettings):
 
     # hot-lead alerts: the stages whose entry alerts sales
     mailer_alert_stages: Annotated[list[Stage], NoDecode] = ["burning"]
-    admin_url: str = "http://127.0.0.1:8080/admin"
     mailer_slack_webhook_url: SecretStr | None = None
     mailer_whatsapp_url: str = "https://graph.facebook.com/v21.0"
     mailer_whatsapp_phone_number_id: str | None = None

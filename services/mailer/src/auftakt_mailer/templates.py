@@ -13,13 +13,21 @@ from functools import lru_cache
 from jinja2 import Environment, TemplateSyntaxError, meta, nodes
 from markupsafe import escape
 
-from .domain import PLACEHOLDERS
+from .domain import DOWNLOAD_URL, PLACEHOLDERS
 
-__all__ = ["RenderedText", "TemplateProblem", "TemplateRejected", "check_template", "render"]
+__all__ = [
+    "RenderedText",
+    "TemplateProblem",
+    "TemplateRejected",
+    "check_template",
+    "placeholders_in",
+    "render",
+]
 
 # the parser only; nothing is ever rendered by Jinja2
 _PARSER = Environment(autoescape=False)
 _ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name)
+_NAMES = frozenset(PLACEHOLDERS) | {DOWNLOAD_URL}
 
 # a compiled text: literal pieces and placeholder names, alternating as they appear
 _Part = tuple[bool, str]  # (is a placeholder, literal text or placeholder name)
@@ -50,10 +58,10 @@ def check_template(source: str, *, html: bool = False) -> TemplateProblem | None
             "nur Platzhalter wie {{ first_name }} sind erlaubt (keine Ausdrücke, "
             "Bedingungen, Filter oder Includes)"
         )
-    unknown = sorted(meta.find_undeclared_variables(parsed) - PLACEHOLDERS.keys())
+    unknown = sorted(meta.find_undeclared_variables(parsed) - _NAMES)
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
-        allowed = ", ".join(sorted(PLACEHOLDERS))
+        allowed = ", ".join(sorted(_NAMES))
         return TemplateProblem(f"unbekannte Platzhalter: {names} (erlaubt: {allowed})")
     return None
 
@@ -78,8 +86,16 @@ def _compiled(source: str) -> tuple[_Part, ...]:
     return tuple(parts)
 
 
+def placeholders_in(source: str) -> frozenset[str]:
+    """The placeholders a text uses (`TemplateRejected` if it fails `check_template`)."""
+    return frozenset(text for slot, text in _compiled(source) if slot)
+
+
 def _fill(source: str, values: Mapping[str, str]) -> str:
-    return "".join(values[text] if slot else text for slot, text in _compiled(source))
+    try:
+        return "".join(values[text] if slot else text for slot, text in _compiled(source))
+    except KeyError as exc:  # {{ download_url }} in a sequence no magnet starts
+        raise TemplateRejected(f"kein Wert für {{{{ {exc.args[0]} }}}}") from exc
 
 
 def render(subject: str, html: str, text: str, values: Mapping[str, str]) -> RenderedText:
