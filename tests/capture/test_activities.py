@@ -306,3 +306,25 @@ async def test_addresses_in_urls_and_details_are_not_stored_in_the_clear(
             "detail": {"note": "von [email]"},
         }
     ]
+
+
+async def test_activities_from_a_website_capture_does_not_know_are_refused_not_stored(
+    client: httpx.AsyncClient, capture_settings: CaptureSettings
+) -> None:
+    visitor = visitor_id()
+    activity = [{"type": "page_view", "visitor_id": visitor, "page_url": "https://x.de/"}]
+    foreign = await client.post(
+        "/v1/activities", json=activity, headers={"Origin": "https://fremde-seite.example"}
+    )
+    assert foreign.status_code == 403
+    assert "AUFTAKT_CAPTURE_ALLOWED_ORIGINS" in foreign.json()["detail"]
+    ours = await client.post(
+        "/v1/activities", json=activity, headers={"Origin": "https://www.musikfuerfirmen.de"}
+    )
+    assert ours.status_code == 202
+    rows = await query(
+        capture_settings.database_url,
+        "SELECT count(*) AS n FROM capture.activities WHERE visitor_id = :v",
+        v=visitor,
+    )
+    assert rows == [{"n": 1}]  # the refused batch left nothing behind

@@ -77,6 +77,16 @@ def _reject_nul(data: Any, path: str = "", depth: int = 0) -> None:
             _reject_nul(item, f"{path}[{index}]", depth + 1)
 
 
+def _origin_allowed(request: Request, allowed: list[str]) -> bool:
+    """Whether a browser's request comes from one of the website origins (or capture's
+    own pages); requests without an Origin (servers, scripts) are not a browser's."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin == own or origin in allowed
+
+
 def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
@@ -220,6 +230,12 @@ _ACTIVITY_TYPES = ("application/json", "text/plain")
 async def record_activities(request: Request, capture: CaptureDep) -> Response:
     if limited := await _rate_limited(request, capture, "activity"):
         return limited
+    if not _origin_allowed(request, capture.settings.capture_allowed_origins):
+        # refused, not stored: a browser would hide our answer from the snippet, which then
+        # sends the batch again — stored twice
+        return problem(
+            request, 403, "this website's origin is not in AUFTAKT_CAPTURE_ALLOWED_ORIGINS"
+        )
     if _content_type(request) not in _ACTIVITY_TYPES:
         return problem(request, 415, f"send one of: {', '.join(_ACTIVITY_TYPES)}")
     limit = capture.settings.capture_max_activity_body_bytes
