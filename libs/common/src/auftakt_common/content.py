@@ -4,9 +4,10 @@ embeddable forms, the budget calculator's price table, quizzes. One definition e
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "BandPrice",
@@ -16,7 +17,9 @@ __all__ = [
     "CAPTURE_PRICES_PUT",
     "CAPTURE_QUIZZES_LIST",
     "CAPTURE_QUIZ_PUT",
+    "COMPANY_SIZES",
     "ChoiceOption",
+    "CompanySize",
     "EventTypePrice",
     "FORM_FIELD_NAMES",
     "FormConsent",
@@ -41,6 +44,11 @@ CAPTURE_QUIZZES_LIST = "capture.quizzes.list"
 CAPTURE_QUIZ_PUT = "capture.quizzes.put"
 
 _KEY = r"^[a-z][a-z0-9_-]{0,49}$"
+# a lead's event type, as capture stores it
+_EVENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,49}$")
+
+CompanySize = Literal["1-10", "11-50", "51-200", "201-500", "500+"]
+COMPANY_SIZES: tuple[str, ...] = get_args(CompanySize)
 
 FormFieldName = Literal[
     "email",
@@ -61,8 +69,24 @@ FormFieldName = Literal[
 FORM_FIELD_NAMES: tuple[FormFieldName, ...] = FormFieldName.__args__  # type: ignore[attr-defined]
 
 
+def _no_nul(value: Any) -> Any:
+    """Texts PostgreSQL can store: no NUL character anywhere (lists and keys included)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if isinstance(value, list | tuple):
+        for item in value:
+            _no_nul(item)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    return value
+
+
 class _Content(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    _texts_storable = field_validator("*", mode="before")(_no_nul)
 
 
 class ChoiceOption(_Content):
@@ -81,6 +105,28 @@ class FormField(_Content):
     placeholder: str | None = Field(default=None, max_length=200)
     help: str | None = Field(default=None, max_length=300)
     options: list[ChoiceOption] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _options_a_lead_can_hold(self) -> FormField:
+        values = [option.value for option in self.options]
+        if self.name == "event_type":
+            if not values:
+                raise ValueError("an event type is chosen from options (value = Bezeichnung)")
+            wrong = [value for value in values if not _EVENT_TYPE.match(value)]
+            if wrong:
+                raise ValueError(
+                    "event type values are lower-case letters, digits and - _ . : only: "
+                    + ", ".join(wrong)
+                )
+        elif self.name == "company_size":
+            wrong = [value for value in values if value not in COMPANY_SIZES]
+            if wrong:
+                raise ValueError(
+                    f"company sizes are {', '.join(COMPANY_SIZES)}, not {', '.join(wrong)}"
+                )
+        elif values:
+            raise ValueError(f"only event_type and company_size offer options, not {self.name}")
+        return self
 
 
 class FormConsent(_Content):

@@ -9,13 +9,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, get_args
+from typing import Any
 
-from auftakt_common.content import FormDefinition, FormField, FormFieldName
+from auftakt_common.content import COMPANY_SIZES, FormDefinition, FormField, FormFieldName
+from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .problems import FORM_RULE, FieldError
-from .schemas import MAX_BUDGET_EUR, MAX_GUESTS, CompanySize
+from .schemas import MAX_BUDGET_EUR, MAX_GUESTS
 
 __all__ = ["MESSAGES", "TEMPLATES", "FieldRule", "form_html", "rules_of", "validate_form"]
 
@@ -32,10 +33,10 @@ MESSAGES = {
     "domain": "Bitte geben Sie eine Web-Adresse wie firma.de an.",
 }
 
-_EMAIL = re.compile(r"^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{2,63}$")
+_DIGITS = re.compile(r"[0-9]+")  # str.isdigit() takes "²", which int() refuses
 _PHONE = re.compile(r"^\+?[0-9 ()/.\-]{5,50}$")
 _DOMAIN = re.compile(r"^(?:https?://)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}/?$")
-_COMPANY_SIZES = [(size, f"{size} Mitarbeitende") for size in get_args(CompanySize)]
+_COMPANY_SIZES = [(size, f"{size} Mitarbeitende") for size in COMPANY_SIZES]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,6 @@ def _rule(field: FormField) -> FieldRule:
     kind = dict(_KINDS[field.name])
     if field.options:
         kind["options"] = tuple((option.value, option.label) for option in field.options)
-    if kind["kind"] == "select" and not kind.get("options"):
-        kind = {"kind": "text", "max_length": 50}  # an event type typed in
     return FieldRule(
         name=field.name,
         label=field.label,
@@ -114,8 +113,11 @@ def _check(rule: FieldRule, value: str, today: date) -> str | None:
     """The German message for what is wrong with a non-empty value, or None."""
     if rule.max_length is not None and len(value) > rule.max_length:
         return _message("length", rule, max=rule.max_length)
-    if rule.kind == "email" and not _EMAIL.match(value):
-        return _message("email", rule)
+    if rule.kind == "email":
+        try:  # the library the lead schema checks with, so no English error comes after
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError:
+            return _message("email", rule)
     if rule.kind == "tel" and not _PHONE.match(value):
         return _message("tel", rule)
     if rule.kind == "url" and not _DOMAIN.match(value):
@@ -124,7 +126,7 @@ def _check(rule: FieldRule, value: str, today: date) -> str | None:
         return _message("choice", rule)
     if rule.kind == "number":
         lowest, highest = rule.minimum or 0, rule.maximum or 0
-        if not value.isdigit() or not lowest <= int(value) <= highest:
+        if not _DIGITS.fullmatch(value) or not lowest <= int(value) <= highest:
             return _message("number", rule, min=f"{lowest:,}".replace(",", "."),
                             max=f"{highest:,}".replace(",", "."))  # fmt: skip
     if rule.kind == "date":

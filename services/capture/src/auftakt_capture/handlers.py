@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import structlog
-from auftakt_common.commands import CommandReply, answer, answer_command
+from auftakt_common.commands import CommandReply, FieldError, answer, answer_command
 from auftakt_common.consumers import event_subscriber, raw_body
 from auftakt_common.content import (
     CAPTURE_FORM_PUT,
@@ -26,6 +26,7 @@ from auftakt_common.content import (
 )
 from auftakt_common.events import LeadErasureRequested
 from auftakt_common.inbox import first_delivery
+from auftakt_common.outbox import erase_lead_events
 from auftakt_common.vault_store import KeyStore
 from faststream.nats import NatsBroker
 from pydantic import BaseModel
@@ -34,7 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import content_store as store
 from .context import Capture
-from .models import Lead, inbox
+from .domain import is_allowed_redirect
+from .models import Lead, inbox, outbox
 
 __all__ = ["SERVICE", "register_handlers"]
 
@@ -53,6 +55,7 @@ def register_handlers(broker: NatsBroker, capture: Capture) -> None:
                 return
             # submissions, consents, lead magnets, visitors and activities go with it
             await conn.execute(delete(Lead).where(Lead.id == event.lead_id))
+            await erase_lead_events(conn, outbox, [event.lead_id])
             shredded = await keys.shred(conn, event.lead_id)
         _log.info("lead erased", lead_id=str(event.lead_id), key_destroyed=shredded)
 
@@ -83,9 +86,20 @@ def register_handlers(broker: NatsBroker, capture: Capture) -> None:
     async def list_forms(body: bytes) -> CommandReply[FormDefinitions]:
         return await answer(forms_reply())
 
+    async def save_form(form: FormDefinition) -> CommandReply[FormDefinition]:
+        origins = capture.settings.capture_allowed_origins
+        if form.thank_you_url and not is_allowed_redirect(form.thank_you_url, origins):
+            message = (
+                "Die Danke-Seite muss eine vollständige Adresse auf einer der Websites sein "
+                f"({', '.join(origins)})"
+            )
+            error = FieldError(field="thank_you_url", message=message)
+            return CommandReply(ok=False, errors=[error])
+        return await saved(store.put_form, form)
+
     @broker.subscriber(CAPTURE_FORM_PUT, queue=SERVICE, decoder=raw_body)
     async def put_form(body: bytes) -> CommandReply[FormDefinition]:
-        return await answer_command(FormDefinition, body, lambda form: saved(store.put_form, form))
+        return await answer_command(FormDefinition, body, save_form)
 
     @broker.subscriber(CAPTURE_PRICES_GET, queue=SERVICE, decoder=raw_body)
     async def get_prices(body: bytes) -> CommandReply[PriceTable]:

@@ -18,7 +18,16 @@ from .context import Capture
 from .deps import BodyTooLarge, CaptureDep, client_ip, parse_form, read_body
 from .domain import is_allowed_redirect
 from .intake import InvalidField
-from .problems import FORM_TYPES, FieldError, field_errors, is_html_form, page, problem
+from .openapi import schema_ref
+from .problems import (
+    FORM_RULE,
+    FORM_TYPES,
+    FieldError,
+    field_errors,
+    is_html_form,
+    page,
+    problem,
+)
 from .schemas import (
     ActivityAccepted,
     ActivityBatch,
@@ -29,7 +38,7 @@ from .schemas import (
 )
 from .submissions import berlin_today, prepared_submission
 
-__all__ = ["router"]
+__all__ = ["BODY_MODELS", "router"]
 
 _log = structlog.get_logger("auftakt.capture")
 
@@ -102,13 +111,15 @@ def _too_large(request: Request, limit: int) -> Response:
     return problem(request, 413, f"request body is larger than {limit} bytes")
 
 
+# the bodies the routes read themselves and document by reference (app.py puts them into
+# the document's components)
+BODY_MODELS = (LeadCreate, ActivityCreate, ActivityBatch)
+
 _LEAD_TYPES = ("application/json", *FORM_TYPES)
 _LEAD_BODY_DOC = {
     "requestBody": {
         "required": True,
-        "content": {
-            content_type: {"schema": LeadCreate.model_json_schema()} for content_type in _LEAD_TYPES
-        },
+        "content": {content_type: {"schema": schema_ref(LeadCreate)} for content_type in _LEAD_TYPES},
     }
 }
 
@@ -154,13 +165,17 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
         return problem(request, 422, "unreadable lead", [FieldError(exc.field, str(exc))])
     if not isinstance(data, dict):
         return problem(request, 422, "invalid lead", [FieldError("body", "must be an object")])
-    prepared = prepared_submission(await capture.content.get(), data, today=berlin_today())
+    content = await capture.content.get()
+    prepared = prepared_submission(content, data, today=berlin_today())
     if isinstance(prepared, list):
         return problem(request, 422, "invalid lead", prepared)
     try:
         submission = LeadCreate.model_validate(prepared)
     except ValidationError as exc:
-        return problem(request, 422, "invalid lead", field_errors(exc))
+        errors = field_errors(exc)
+        if str(data.get("form_id") or "") in content.forms:  # its people read German
+            errors = [FieldError(e.field, e.in_german(), FORM_RULE) for e in errors]
+        return problem(request, 422, "invalid lead", errors)
 
     origins = capture.settings.capture_allowed_origins
     if submission.thank_you_url and not is_allowed_redirect(submission.thank_you_url, origins):
@@ -215,12 +230,7 @@ _ACTIVITY_TYPES = ("application/json", "text/plain")
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {
-                        "anyOf": [
-                            ActivityCreate.model_json_schema(),
-                            ActivityBatch.model_json_schema(),
-                        ]
-                    }
+                    "schema": {"anyOf": [schema_ref(ActivityCreate), schema_ref(ActivityBatch)]}
                 },
             },
         }

@@ -8,6 +8,7 @@ import math
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from auftakt_common.content import CompanySize
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -30,7 +31,6 @@ __all__ = [
     "loads_json",
 ]
 
-CompanySize = Literal["1-10", "11-50", "51-200", "201-500", "500+"]
 MAX_GUESTS = 10_000
 MAX_BUDGET_EUR = 10_000_000
 MAX_DETAIL_BYTES = 4096

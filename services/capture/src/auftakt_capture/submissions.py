@@ -5,7 +5,6 @@ inputs."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from .content_store import Content
 from .forms import validate_form
 from .magnets import CALCULATOR, QUIZ, calculator_results, quiz_results
 from .problems import FORM_RULE, FieldError
+from .schemas import loads_json
 
 __all__ = ["berlin_today", "prepared_submission"]
 
@@ -31,12 +31,13 @@ def _consent_text(text: str, version: str) -> str:
 
 
 def _results(data: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The magnet results as sent: JSON, or a JSON string from a plain HTML form."""
+    """The magnet results as sent: JSON, or a JSON string from a plain HTML form (what
+    does not parse is left to the lead schema, which names it)."""
     results = data.get("quiz_results")
     if isinstance(results, str) and results.strip():
         try:
-            results = json.loads(results)
-        except ValueError:
+            results = loads_json(results)
+        except (ValueError, RecursionError):
             return None
     return results if isinstance(results, dict) else None
 
@@ -55,9 +56,12 @@ def prepared_submission(
             return errors
         if form.consent is not None:
             prepared["consent_text"] = _consent_text(form.consent.text, form.consent.version)
+        else:  # the form asks for no consent: a tick the browser adds is not one
+            prepared.pop("consent_marketing", None)
+            prepared.pop("consent_text", None)
         if form.lead_magnet is not None:
             prepared["lead_magnet"], prepared["magnet_name"] = form.lead_magnet, form.magnet_name
-        if form.thank_you_url and not data.get("thank_you_url"):
+        if form.thank_you_url:
             prepared["thank_you_url"] = form.thank_you_url
     magnet = str(prepared.get("lead_magnet") or "").lower()
     results = _results(data)
@@ -66,7 +70,12 @@ def prepared_submission(
     if magnet == CALCULATOR and results is not None and "inputs" in results:
         computed = calculator_results(content.prices, results)
         consent = content.prices.consent
-    elif magnet == QUIZ and results is not None and results.get("quiz_id") in content.quizzes:
+    elif (
+        magnet == QUIZ
+        and results is not None
+        and isinstance(results.get("quiz_id"), str)
+        and results["quiz_id"] in content.quizzes
+    ):
         computed = quiz_results(content.quizzes, results)
         consent = content.quizzes[str(results["quiz_id"])].consent
     else:
@@ -76,6 +85,8 @@ def prepared_submission(
     if consent is not None and form is None:
         prepared["consent_text"] = _consent_text(consent.text, consent.version)
     prepared["quiz_results"] = computed.pop("quiz_results")
+    if magnet_name := computed.pop("magnet_name", None):  # the quiz's own title
+        prepared["magnet_name"] = magnet_name
     for name, value in computed.items():
         if value is not None and not data.get(name):  # what the person typed wins
             prepared[name] = value

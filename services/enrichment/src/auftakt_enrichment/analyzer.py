@@ -101,7 +101,7 @@ class Analyzer:
                 conn, command.lead_id, trigger="requested", now=now, lease_until=now + _LEASE
             )
             assert job_id is not None  # no trigger event: never a conflict
-            self.claims.take([job_id])
+            self.claims.take([job_id], now + _LEASE)
         task = asyncio.create_task(self._run(job_id, command.lead_id, "requested"))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
@@ -126,7 +126,7 @@ class Analyzer:
                 limit=self._settings.enrichment_analysis_concurrency,
                 lease_until=now + _LEASE,
             )
-            self.claims.take(job["id"] for job in jobs)
+            self.claims.take((job["id"] for job in jobs), now + _LEASE)
         await asyncio.gather(*(self._run(j["id"], j["lead_id"], j["trigger"]) for j in jobs))
         return len(jobs)
 

@@ -37,7 +37,7 @@ from .domain import (
     retry_at,
     throttled_until,
 )
-from .domains import company_domain, is_freemail, normalise_domain
+from .domains import company_domain, is_freemail, is_reserved, normalise_domain
 from .impressum import CompanyFacts, merge
 from .metering import Gate
 from .models import CompanyRow, inbox, outbox
@@ -144,7 +144,7 @@ class Enricher:
                 limit=self._settings.enrichment_batch,
                 lease_until=now + _LEASE,
             )
-            self.claims.take(claim["id"] for claim in claims)
+            self.claims.take((claim["id"] for claim in claims), now + _LEASE)
         await asyncio.gather(*(self._enrich(c["id"], c["domain"], c["attempts"]) for c in claims))
         return len(claims)
 
@@ -274,6 +274,9 @@ class Enricher:
             return FieldError(field="domain", message="keine gültige Web-Domain")
         if is_freemail(domain, self._settings.enrichment_freemail_domains):
             return FieldError(field="domain", message="eine Freemail-Domain ist keine Firma")
+        if is_reserved(domain):
+            message = "eine für Beispiele und Tests reservierte Domain ist keine Firma"
+            return FieldError(field="domain", message=message)
         found = await repo.company_by_domain(conn, domain)
         if found is not None or not create:
             return found or FieldError(field="domain", message="Firma unbekannt")

@@ -99,7 +99,7 @@ class PersonEnricher:
                 limit=self._settings.enrichment_batch,
                 lease_until=now + _LEASE,
             )
-            self.claims.take(claim["lead_id"] for claim in claims)
+            self.claims.take((claim["lead_id"] for claim in claims), now + _LEASE)
         await asyncio.gather(
             *(self._look_up(c["lead_id"], c["profile"], c["attempts"]) for c in claims)
         )

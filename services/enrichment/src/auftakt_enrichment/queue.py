@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -86,15 +86,16 @@ async def postpone(
 class Claims:
     """The rows of one queue this process leased and has not finished; at stop they are
     released, so another process takes them at once instead of after the lease. Rows
-    are taken inside the transaction that leases them: a stop that comes as that
-    transaction commits still finds them."""
+    are taken inside the transaction that leases them (a stop that comes as it commits
+    still finds them), with their lease: a row whose lease is not ours (the commit
+    failed, another process claimed it since) is not touched."""
 
     def __init__(self, key: InstrumentedAttribute[Any]) -> None:
         self._key = key
-        self._held: set[Any] = set()
+        self._held: dict[Any, datetime] = {}
 
-    def take(self, row_ids: Iterable[Any]) -> None:
-        self._held.update(row_ids)
+    def take(self, row_ids: Iterable[Any], lease_until: datetime) -> None:
+        self._held.update(dict.fromkeys(row_ids, lease_until))
 
     @contextmanager
     def working_on(self, row_id: Any) -> Iterator[None]:
@@ -104,18 +105,21 @@ class Claims:
         except asyncio.CancelledError:
             raise
         except BaseException:
-            self._held.discard(row_id)
+            self._held.pop(row_id, None)
             raise
-        self._held.discard(row_id)
+        self._held.pop(row_id, None)
 
     async def release(self, conn: AsyncConnection) -> int:
-        """Release the leases of the rows still held (still `pending`); how many."""
+        """Release the leases of the rows still held (still `pending`, still ours)."""
         if not self._held:
             return 0
         table = _table(self._key)
         released = await conn.execute(
             update(table)
-            .where(self._key.in_(list(self._held)), table.c.status == "pending")
+            .where(
+                tuple_(self._key, table.c.lease_until).in_(list(self._held.items())),
+                table.c.status == "pending",
+            )
             .values(lease_until=None)
         )
         return released.rowcount

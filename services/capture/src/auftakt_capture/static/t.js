@@ -81,10 +81,13 @@
     };
     const track = (name, props) => {
       const type = String(name).toLowerCase();
-      const detail = props && typeof props === 'object' ? props : {};
+      // a plain object only (capture refuses a whole batch over one odd detail), no NUL
+      // or lone surrogate (which capture cannot store)
+      const detail = Object.prototype.toString.call(props) === '[object Object]' ? props : {};
       const json = JSON.stringify(detail);
       // capture takes up to 4 KB as Python writes it: non-ASCII escaped, spaces added
-      if (SLUG.test(type) && json.length + json.replace(/[\x00-\x7f]/g, '').length * 5 <= 2048) {
+      if (SLUG.test(type) && !/\\u0000|\\ud[89a-f]/i.test(json) &&
+          json.length + json.replace(/[\x00-\x7f]/g, '').length * 5 <= 2048) {
         record(type, { detail });
       }
     };
@@ -120,7 +123,7 @@
         waiting.splice(0).forEach((fn) => guard(fn)(vid));
         flush(false);
       } else {
-        if (vid) pending = []; // recorded under the consent just withdrawn: never sent
+        pending = []; // recorded before a refusal or under withdrawn consent: never sent
         vid = null;
         setCookie('', 0);
         fillForms();
@@ -241,7 +244,8 @@
     // Cookiebot: a category (default marketing)
     const cookiebot = (starting) => {
       const c = w.Cookiebot;
-      if (c && c.consent && (c.hasResponse || !starting)) decide(c.consent[category] === true, starting);
+      // hasResponse: Cookiebot has read its stored decision, a "no" then counts at once
+      if (c && c.consent && (c.hasResponse || !starting)) decide(c.consent[category] === true, starting && !c.hasResponse);
     };
     ['CookiebotOnConsentReady', 'CookiebotOnAccept', 'CookiebotOnDecline'].forEach((type) => on(w, type, () => cookiebot(false)));
     // Borlabs Cookie: 3.x Consents.hasConsent(service id), 2.x checkCookieConsent(cookie id)
