@@ -126,6 +126,45 @@ async def test_an_admin_creates_a_user_who_must_choose_a_password_first(
         assert (await lena.get("/admin/leads")).status_code == 200
 
 
+async def test_the_api_refuses_staff_addresses_that_are_no_email_addresses_in_german(
+    admin_http: httpx.AsyncClient, admin_user: Staff
+) -> None:
+    await log_in(admin_http, admin_user.email, admin_user.password)
+    csrf = await signed_in_csrf(admin_http)
+    for nonsense, reason in (("a@b", "Punkt"), ("-h@÷c¥", "unzulässige Zeichen")):
+        refused = await admin_http.post(
+            "/api/v1/users",
+            json={"email": nonsense, "name": "Unsinn", "role": "sales"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert refused.status_code == 422
+        error = refused.json()["detail"]["errors"][0]
+        assert error["field"] == "email"
+        assert (
+            error["message"].startswith("keine gültige E-Mail-Adresse")
+            and reason in error["message"]
+        )
+    users = (await admin_http.get("/api/v1/users")).json()
+    assert not any(user["name"] == "Unsinn" for user in users)
+
+
+async def test_the_user_form_says_at_the_address_why_it_is_refused_and_keeps_what_was_typed(
+    admin_http: httpx.AsyncClient, admin_user: Staff
+) -> None:
+    await log_in(admin_http, admin_user.email, admin_user.password)
+    csrf = await signed_in_csrf(admin_http)
+    page = await admin_http.post(
+        "/admin/users",
+        data={"email": "a@b", "name": "Lena Vogel", "role": "admin", "csrf_token": csrf},
+    )
+    assert page.status_code == 422
+    field = page.text.split('name="email"')[1].split("</label>")[0]
+    assert 'aria-invalid="true"' in field and 'value="a@b"' in field
+    assert "keine gültige E-Mail-Adresse: Nach dem @ fehlt eine Domain mit Punkt" in field
+    assert 'value="Lena Vogel"' in page.text and '<option value="admin" selected>' in page.text
+    assert "email:" not in page.text
+
+
 async def test_an_api_token_works_for_scripts_until_revoked(
     admin_http: httpx.AsyncClient, sales_user: Staff
 ) -> None:

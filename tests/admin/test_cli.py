@@ -36,3 +36,14 @@ def test_auftakt_admin_creates_a_user_with_a_one_time_password(
     assert again.returncode != 0
     assert "email: Es gibt schon ein Konto mit dieser Adresse" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_auftakt_admin_refuses_an_address_that_is_no_email_address_and_says_why(
+    tmp_path: Path, admin_settings: AdminSettings
+) -> None:
+    refused = _admin(tmp_path, admin_settings, "create-user", "--email", "a@b", "--name", "Tom")
+    assert refused.returncode != 0
+    assert "email: keine gültige E-Mail-Adresse: Nach dem @ fehlt eine Domain mit Punkt" in (
+        refused.stderr
+    )
+    assert "Traceback" not in refused.stderr

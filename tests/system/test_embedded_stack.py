@@ -102,7 +102,7 @@ def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: 
     finally:
         output = stop(first)
     assert "capture" in output and "scoring started" in output and "mailer started" in output
-    assert "first admin created: admin@auftakt.local  one-time password: " in output
+    assert "first admin created: admin@auftakt.example  one-time password: " in output
     assert f"http://127.0.0.1:{ports['admin']}/admin" in output
     assert "stopped" in output
 

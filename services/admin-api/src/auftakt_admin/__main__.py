@@ -62,6 +62,8 @@ async def _first_admin(settings: AdminSettings, email: str) -> None:
             user, password = await accounts.create_user(
                 conn, email=email, name="Administrator", role="admin"
             )
+    except accounts.AccountInvalid as exc:
+        sys.exit(f"first-admin: {exc.field}: {exc}")
     finally:
         await engine.dispose()
     print(  # noqa: T201
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=accounts.ROLES, default="sales")
     first = commands.add_parser("first-admin", help="create the first admin if there is none")
-    first.add_argument("--email", default="admin@auftakt.local")
+    first.add_argument("--email", default="admin@auftakt.example")
     commands.add_parser("rebuild", help="rebuild the read model from the event stream")
     commands.add_parser("asyncapi", help="print the AsyncAPI document")
     args = parser.parse_args(argv)

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from auftakt_common.email_address import EmailAddressInvalid, checked_email
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -121,8 +122,12 @@ async def create_user(
     """A new user and their password (a generated one-time password if none is given:
     they must choose their own at the first login)."""
     address = _normalise(email)
-    if "@" not in address or len(address) > 254:
-        raise AccountInvalid("email", "keine gültige E-Mail-Adresse")
+    if len(address) > 254:
+        raise AccountInvalid("email", "E-Mail-Adresse zu lang (höchstens 254 Zeichen)")
+    try:  # the rule leads' addresses are checked by
+        address = checked_email(address).lower()
+    except EmailAddressInvalid as exc:
+        raise AccountInvalid("email", str(exc)) from exc
     if role not in ROLES:
         raise AccountInvalid("role", "Rolle muss admin oder sales sein")
     if not name.strip():

@@ -22,7 +22,14 @@ async def _users_page(
 ) -> Response:
     async with admin_of(request).engine.connect() as conn:
         users = await accounts.list_users(conn)
-    context = {"error": None, "created": None, "password": None, **context}
+    context = {
+        "error": None,
+        "errors": {},
+        "submitted": {},
+        "created": None,
+        "password": None,
+        **context,
+    }
     return render(request, "users.html", principal, status_code, users=users, **context)
 
 
@@ -42,8 +49,11 @@ async def create_user(
     try:
         async with admin_of(request).engine.begin() as conn:
             user, password = await accounts.create_user(conn, email=email, name=name, role=role)
-    except accounts.AccountInvalid as exc:
-        return await _users_page(request, principal, 422, error=f"{exc.field}: {exc}")
+    except accounts.AccountInvalid as exc:  # said at its input; what was typed stays
+        submitted = {"email": email, "name": name, "role": role}
+        return await _users_page(
+            request, principal, 422, errors={exc.field: str(exc)}, submitted=submitted
+        )
     return await _users_page(request, principal, 201, created=user, password=password)
 
 
