@@ -5,7 +5,9 @@ erasure, which leaves nothing of the lead behind."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
+from uuid import uuid4
 
 import httpx
 from auftakt_capture.settings import CaptureSettings
@@ -18,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.admin.helpers import wait_for
 from tests.enrichment.fakes import FakePdl
-from tests.enrichment.helpers import BURNING_VISIT, SITE, company_command, company_domain, submit
+from tests.enrichment.helpers import (
+    BURNING_VISIT,
+    SITE,
+    analyze,
+    company_command,
+    company_domain,
+    submit,
+)
 from tests.enrichment.sites import Sites
 from tests.events import stream_messages
 from tests.scoring.helpers import eventually, publish, scorecard
@@ -65,6 +74,41 @@ async def test_three_leads_of_one_company_roll_up_into_its_engagement(
         expect=1,
     )
     assert published[0][1]["contacts"] == 3
+
+
+async def test_people_at_example_com_addresses_are_no_company_and_no_buying_centre(
+    client: httpx.AsyncClient,
+    capture_settings: CaptureSettings,
+    enrichment: EnrichmentService,
+    scoring: ScoringService,
+    db: AsyncEngine,
+    nc: Client,
+    sites: Sites,
+) -> None:
+    marker = uuid4().hex[:6]
+    pricing = [{"type": "page_view", "page_url": f"{SITE}/preise"}]
+    first = await submit(
+        client, capture_settings, f"hr.{marker}@example.com", activities=BURNING_VISIT
+    )
+    second = await submit(
+        client, capture_settings, f"office.{marker}@vertrieb.example.com", activities=pricing
+    )
+    for lead_id in (first, second):
+        lead = await wait_for(
+            partial(_row, db, "SELECT * FROM enrichment.leads WHERE lead_id = :id", id=lead_id),
+            lambda row: row["company_status"] != "unknown" and (row["score"] or 0) > 0,
+            timeout=30,
+        )
+        assert (lead["company_status"], lead["company_id"], lead["domain"]) == (
+            "no_company",
+            None,
+            None,
+        )
+    assert sites.requests["example.com"] == 0
+    reply = await analyze(nc, first)
+    assert reply.data is not None and reply.data.analyzed is not None
+    signals = reply.data.analyzed.analysis.buying_signals
+    assert not any("Buying Center" in signal for signal in signals), signals
 
 
 async def test_sales_mark_a_target_account_and_its_tier(
@@ -134,6 +178,7 @@ async def test_targeting_refuses_what_is_no_company_naming_the_field(
 ) -> None:
     cases: list[tuple[dict[str, Any], str, str]] = [
         ({"domain": "gmx.de", "target_account": True}, "domain", "Freemail"),
+        ({"domain": "www.example.com", "target_account": True}, "domain", "reservierte"),
         ({"domain": "nicht eine domain", "target_account": True}, "domain", "keine gültige"),
         ({"domain": "ziel-gmbh.de", "target_account": True, "tier": "tier_9"}, "tier", "tier_1"),
         ({"target_account": True}, "body", "company_id or domain"),

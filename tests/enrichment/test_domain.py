@@ -1,5 +1,6 @@
 """Enrichment's pure rules: the rule-based analysis a sales person reads, job titles
-that make a decision maker, PDL's size ranges, back-off, and what an analysis is given."""
+that make a decision maker, PDL's size ranges, back-off, what an analysis is given, and
+which domains are companies."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from auftakt_enrichment.analysis import (
 )
 from auftakt_enrichment.behaviour import page_path
 from auftakt_enrichment.domain import decision_maker_role, retry_at, throttled_until
+from auftakt_enrichment.domains import company_domain
 from auftakt_enrichment.pdl import employees_of
 from auftakt_enrichment.providers import PersonFacts, ProviderFailed
 
@@ -155,3 +157,36 @@ def test_page_paths_drop_queries_and_trailing_slashes() -> None:
     )
     assert page_path("https://www.musikfuerfirmen.de") == "/"
     assert page_path(None) is None
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "anna.mueller@example.com",
+        "ben@vertrieb.example.com",
+        "carla@example.net",
+        "dirk@www.example.org",
+        "eva@firma.test",
+        "falk@firma.example",
+        "gina@firma.invalid",
+        "hans@drucker.localhost",
+        "ines@nas.local",
+    ],
+)
+def test_addresses_under_names_reserved_for_examples_and_tests_belong_to_no_company(
+    address: str,
+) -> None:
+    assert company_domain(None, address) is None
+    assert company_domain(address.partition("@")[2], None) is None
+
+
+def test_a_reserved_website_in_the_form_gives_way_to_the_company_address() -> None:
+    assert company_domain("www.example.com", "jana@mueller-logistik.de") == "mueller-logistik.de"
+    assert company_domain("https://www.example.org/", "jana@gmx.de") is None
+
+
+def test_real_domains_that_only_look_like_examples_are_companies() -> None:
+    assert company_domain(None, "a@example-firma.de") == "example-firma.de"
+    assert company_domain(None, "b@myexample.com") == "myexample.com"
+    assert company_domain(None, "c@example.de") == "example.de"  # registered, not reserved
+    assert company_domain("www.test-und-mess.de", None) == "test-und-mess.de"

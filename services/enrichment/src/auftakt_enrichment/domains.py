@@ -1,6 +1,7 @@
 """A lead's company domain: the registrable web domain behind a form's company field or an
-e-mail address, never a freemail provider's. Pure: the public suffix list is tldextract's
-bundled snapshot, read without network or cache."""
+e-mail address, never a freemail provider's nor a name reserved for examples and tests.
+Pure: the public suffix list is tldextract's bundled snapshot, read without network or
+cache."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ __all__ = [
     "company_domain",
     "domain_of_email",
     "is_freemail",
+    "is_reserved",
     "normalise_domain",
 ]
 
@@ -40,6 +42,16 @@ FREEMAIL_DOMAINS: frozenset[str] = frozenset(
         "hotmail.ch", "live.at", "live.nl", "hotmail.nl",
     }
 )  # fmt: skip
+
+# Names no company can hold: RFC 2606 (example.com/.net/.org and the top-level names
+# test, example, invalid, localhost), RFC 6761 (the same, special-use), RFC 6762 (local),
+# RFC 7686 (onion), RFC 8375 (home.arpa) and ICANN's private-use internal. Addresses under
+# them are placeholders, demo data or test traffic: a thousand leads at example.com are a
+# thousand strangers, not one buying centre.
+_RESERVED_TOP_LEVEL = frozenset(
+    {"test", "example", "invalid", "localhost", "local", "onion", "internal"}
+)
+_RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org", "home.arpa"})
 
 _MAX_DOMAIN_LENGTH = 253
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -116,15 +128,26 @@ def is_freemail(domain: str, extra: Collection[str] = ()) -> bool:
     return any(".".join(labels[i:]) in domains for i in range(len(labels)))
 
 
+def is_reserved(domain: str) -> bool:
+    """Whether a domain (or a host under it) is reserved for examples, tests or local use."""
+    labels = domain.strip().lower().rstrip(".").split(".")
+    if labels[-1] in _RESERVED_TOP_LEVEL:
+        return True
+    return any(".".join(labels[i:]) in _RESERVED_DOMAINS for i in range(len(labels)))
+
+
 def company_domain(
     form_domain: str | None, email: str | None, extra_freemail: Collection[str] = ()
 ) -> str | None:
-    """The lead's company domain: the form's, else the e-mail's; never a freemail one."""
+    """The lead's company domain: the form's, else the e-mail's; never a freemail or a
+    reserved one."""
     candidates = (
         normalise_domain(form_domain) if form_domain else None,
         domain_of_email(email) if email else None,
     )
     for candidate in candidates:
-        if candidate is not None and not is_freemail(candidate, extra_freemail):
+        if candidate is None or is_reserved(candidate):
+            continue
+        if not is_freemail(candidate, extra_freemail):
             return candidate
     return None
