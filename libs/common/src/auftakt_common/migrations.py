@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import Connection, MetaData, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from .vault_store import VAULT_SCHEMA
 
-__all__ = ["messaging_ddl", "run_migrations", "migrate_vault", "configure_migration_context"]
+__all__ = [
+    "configure_migration_context",
+    "messaging_ddl",
+    "migrate_vault",
+    "outbox_lead_ddl",
+    "run_migrations",
+]
 
 _VAULT_MIGRATIONS = Path(__file__).parent / "vault_migrations"
 
 
-def run_migrations(database_url: str, script_location: Path, schema: str) -> None:
-    """Upgrade `schema` to head with the migrations in `script_location`."""
+def run_migrations(
+    database_url: str,
+    script_location: Path,
+    schema: str,
+    then: Callable[[Connection], object] | None = None,
+) -> None:
+    """Upgrade `schema` to head with the migrations in `script_location`; `then` runs in
+    the same transaction, under the same lock (data that follows settings, not revisions)."""
     engine = create_engine(database_url, poolclass=NullPool)
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
@@ -28,6 +41,8 @@ def run_migrations(database_url: str, script_location: Path, schema: str) -> Non
         config.attributes["connection"] = conn
         config.attributes["schema"] = schema
         command.upgrade(config, "head")
+        if then is not None:
+            then(conn)
     engine.dispose()
 
 
@@ -71,4 +86,17 @@ def messaging_ddl(schema: str) -> list[str]:
             event_id UUID CONSTRAINT pk_inbox PRIMARY KEY,
             subject VARCHAR(200) NOT NULL,
             received_at TIMESTAMPTZ NOT NULL DEFAULT now())""",
+    ]
+
+
+def outbox_lead_ddl(schema: str) -> list[str]:
+    """The outbox's `lead_id` (the lead an event is about, so an erasure can delete the
+    rows that name it), filled in for the rows already there, as fixed SQL for a
+    migration. Every payload is an event's JSON; `lead_id` is absent for company events
+    and null for anonymous activities."""
+    return [
+        f'ALTER TABLE "{schema}".outbox ADD COLUMN lead_id UUID',
+        f"""UPDATE "{schema}".outbox
+            SET lead_id = (convert_from(payload, 'UTF8')::jsonb ->> 'lead_id')::uuid""",
+        f'CREATE INDEX ix_outbox_lead_id ON "{schema}".outbox (lead_id)',
     ]

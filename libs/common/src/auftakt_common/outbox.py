@@ -9,6 +9,11 @@ marks the rows published in the same transaction that claimed them. If NATS is d
 batch rolls back and is retried with back-off; nothing is lost, and a retried batch is
 deduplicated by JetStream. Published rows are kept for a retention window so a time range
 can be re-published after a broker loss.
+
+Each row names the lead its event is about (`lead_id`), so erasing a lead deletes its
+rows (`erase_lead_events`) in the service's erasure transaction. An erasure request is
+the one event about a lead that must still go out; once published, its row is deleted
+rather than kept, since it names the lead it erases.
 """
 
 from __future__ import annotations
@@ -16,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
 import structlog
@@ -38,8 +43,10 @@ from sqlalchemy import (
     Row,
     String,
     Table,
+    and_,
     delete,
     func,
+    not_,
     select,
     text,
     update,
@@ -50,7 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from .db import bulk_insert
-from .events import Event
+from .events import Event, LeadErasureRequested
 from .messaging import CORRELATION_HEADER, MSG_ID_HEADER, connect_nats
 from .settings import BaseServiceSettings
 from .streams import ensure_streams
@@ -59,6 +66,7 @@ __all__ = [
     "OutboxRelay",
     "add_correlated_events",
     "add_events",
+    "erase_lead_events",
     "notify_channel",
     "outbox_rows",
     "outbox_table",
@@ -74,6 +82,7 @@ _BATCH_ID, _BATCH_SEQUENCE, _BATCH_COMMIT = (
     "Nats-Batch-Commit",
 )
 _ATOMIC_MIN_ROWS = 8
+_ERASURE = LeadErasureRequested.subject
 _Conn = TypeVar("_Conn")
 
 
@@ -90,8 +99,10 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("headers", JSONB, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         published_at,
+        Column("lead_id", PgUUID(as_uuid=True)),  # the lead the event is about, if any
         Index("ix_outbox_unpublished", "id", postgresql_where=published_at.is_(None)),
         Index("ix_outbox_created_at", "created_at"),
+        Index("ix_outbox_lead_id", "lead_id"),
     )
 
 
@@ -130,9 +141,27 @@ def outbox_rows(events: Sequence[tuple[Event, str | None]]) -> list[dict[str, An
             "subject": event.subject,
             "payload": event.model_dump_json().encode(),
             "headers": {CORRELATION_HEADER: correlation_id} if correlation_id else {},
+            "lead_id": getattr(event, "lead_id", None),
         }
         for event, correlation_id in events
     ]
+
+
+async def erase_lead_events(
+    conn: AsyncConnection, outbox: Table, lead_ids: Collection[UUID]
+) -> int:
+    """Art. 17: delete the outbox rows about these leads, published or not, in the caller's
+    erasure transaction; how many. An erasure request not yet published stays: the other
+    services still have to hear it (the relay deletes it once sent)."""
+    if not lead_ids:
+        return 0
+    result = await conn.execute(
+        delete(outbox).where(
+            outbox.c.lead_id.in_(list(lead_ids)),
+            not_(and_(outbox.c.subject == _ERASURE, outbox.c.published_at.is_(None))),
+        )
+    )
+    return int(result.rowcount)
 
 
 async def republish(engine: AsyncEngine, outbox: Table, since: datetime, until: datetime) -> int:
@@ -341,11 +370,15 @@ class OutboxRelay:
                 return 0
             if len(rows) < _ATOMIC_MIN_ROWS or not await self._publish_atomically(rows):
                 await self._publish_rows(js, rows)
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_([row.id for row in rows]))
-                .values(published_at=func.now())
-            )
+            kept = [row.id for row in rows if row.subject != _ERASURE]
+            if len(kept) < len(rows):
+                # an erasure request names the lead it erases: once sent, it is not kept
+                erasures = [row.id for row in rows if row.subject == _ERASURE]
+                await conn.execute(delete(outbox).where(outbox.c.id.in_(erasures)))
+            if kept:
+                await conn.execute(
+                    update(outbox).where(outbox.c.id.in_(kept)).values(published_at=func.now())
+                )
         _log.debug("outbox published", relay=self._name, count=len(rows))
         return len(rows)
 

@@ -38,6 +38,7 @@ from auftakt_common.events import (
     LeadUpdated,
 )
 from auftakt_common.inbox import first_deliveries
+from auftakt_common.outbox import erase_lead_events
 from auftakt_common.vault_store import KeyStore
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -56,6 +57,7 @@ from .models import (
     StatusChangeRow,
     inbox,
     leads_table,
+    outbox,
 )
 
 __all__ = ["PROJECTED_EVENTS", "Projector", "erase", "project"]
@@ -138,7 +140,8 @@ async def project(conn: AsyncConnection, keys: KeyStore, events: Sequence[Event]
 
 
 async def erase(conn: AsyncConnection, lead_id: UUID, at: Any) -> None:
-    """Art. 17: everything admin holds of the lead goes, and late events are dropped."""
+    """Art. 17: everything admin holds of the lead goes (its events in the outbox too, but
+    for the erasure request still to be sent), and late events are dropped."""
     for table, column in (
         (_leads, _leads.c.lead_id),
         (ActivityRow, ActivityRow.lead_id),
@@ -150,6 +153,7 @@ async def erase(conn: AsyncConnection, lead_id: UUID, at: Any) -> None:
         (AnalysisRow, AnalysisRow.lead_id),
     ):
         await conn.execute(delete(table).where(column == lead_id))
+    await erase_lead_events(conn, outbox, [lead_id])
     await conn.execute(
         insert(ErasedLeadRow)
         .values(lead_id=lead_id, erased_at=at)

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 from auftakt_common.db import bulk_insert
 from auftakt_common.events import CompanyEngagementChanged, LeadSnapshot
+from auftakt_common.outbox import erase_lead_events
 from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,6 +25,7 @@ from .models import (
     LeadRow,
     ProviderUsageRow,
     ScoreChangeRow,
+    outbox,
 )
 
 __all__ = [
@@ -360,12 +362,14 @@ async def refresh_rollups(
 
 
 async def erase_lead(conn: AsyncConnection, lead_id: UUID, erased_at: datetime) -> UUID | None:
-    """Delete what is held of the lead and remember the erasure; its company, if any."""
+    """Delete what is held of the lead (its events in the outbox too) and remember the
+    erasure; its company, if any."""
     company_id = await conn.scalar(
         delete(LeadRow).where(LeadRow.lead_id == lead_id).returning(LeadRow.company_id)
     )
     for table in (_activities, _changes):
         await conn.execute(delete(table).where(table.c.lead_id == lead_id))
+    await erase_lead_events(conn, outbox, [lead_id])
     await conn.execute(
         insert(_erased)
         .values(lead_id=lead_id, erased_at=erased_at)

@@ -11,10 +11,12 @@ from typing import Any
 from uuid import UUID
 
 from auftakt_common.db import driver_connection
+from auftakt_common.outbox import erase_lead_events
 from psycopg.rows import dict_row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .domain import LeadFacts, SequenceDefinition, StepDefinition, Trigger, ordered_steps
+from .models import outbox
 
 __all__ = [
     "add_step_sends",
@@ -279,10 +281,12 @@ async def lead_profiles(
 
 
 async def erase_lead(conn: AsyncConnection, lead_id: UUID) -> None:
-    """Art. 17: delete all the mailer holds of the lead, and remember it was erased."""
+    """Art. 17: delete all the mailer holds of the lead (its events in the outbox too), and
+    remember it was erased."""
     params = {"lead_id": lead_id}
     for table in ("sends", "notifications", "enrolments", "leads"):
         await _execute(conn, f"DELETE FROM mailer.{table} WHERE lead_id = %(lead_id)s", params)
+    await erase_lead_events(conn, outbox, [lead_id])
     await _execute(
         conn,
         "INSERT INTO mailer.erased_leads (lead_id) VALUES (%(lead_id)s) ON CONFLICT DO NOTHING",

@@ -17,7 +17,7 @@ from uuid import UUID
 from auftakt_common.commands import ActivityMapping, ScoringRule
 from auftakt_common.db import driver_connection, insert_rows
 from auftakt_common.events import Event
-from auftakt_common.outbox import outbox_rows
+from auftakt_common.outbox import erase_lead_events, outbox_rows
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -298,13 +298,15 @@ async def save_batch(
 ) -> None:
     """In one round trip: the leads' scores, the rule counts that changed, the history
     rows (lead, rule applied, causing event), the outgoing events; and for erased leads a
-    tombstone (so later events for them are dropped) and the deletion of all the rest."""
+    tombstone (so later events for them are dropped) and the deletion of all the rest,
+    their outbox rows too (one more round trip, only when a batch erases)."""
     leads = sorted(states, key=lambda state: state.lead_id)
     pg = await driver_connection(conn)
     if erased:
         async with pg.pipeline():
             await pg.execute(_ERASE, {"ids": sorted(erased)})
             await pg.execute(_DELETE_LEADS, {"ids": sorted(erased)})
+        await erase_lead_events(conn, outbox, erased)
     if not leads:
         return
     by_lead = {state.lead_id: state for state in leads}
