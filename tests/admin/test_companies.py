@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 import httpx
+import pytest
 from auftakt_admin.app import AdminService
 from auftakt_admin.domain import BERLIN
 from auftakt_common.events import (
@@ -19,10 +20,20 @@ from auftakt_common.events import (
     Event,
     LeadEnriched,
 )
+from auftakt_enrichment.app import EnrichmentService
 from nats.aio.client import Client
 
 from tests.admin.conftest import Staff
-from tests.admin.helpers import all_projected, analyzed, log_in, new_lead, signed_in_csrf
+from tests.admin.helpers import (
+    all_projected,
+    analyzed,
+    log_in,
+    new_lead,
+    signed_in_csrf,
+    submit_lead,
+    wait_for,
+)
+from tests.enrichment.sites import Sites
 from tests.scoring.helpers import publish
 
 SILENT = "Enrichment antwortet nicht – läuft der Dienst?"
@@ -152,6 +163,46 @@ async def test_an_unenriched_lead_shows_the_form_and_a_rule_based_analysis_says_
     assert "mittel" in analysis
     detail = (await admin_http.get(f"/api/v1/leads/{lead_id}")).json()
     assert detail["company"] is None and detail["analysis"]["method"] == "regelbasiert"
+
+
+@pytest.mark.parametrize("website", ["answers", "is down"])
+async def test_a_company_s_page_its_roll_up_and_the_api_count_the_same_leads(
+    website: str,
+    client: httpx.AsyncClient,
+    enrichment: EnrichmentService,
+    sites: Sites,
+    admin: AdminService,
+    admin_http: httpx.AsyncClient,
+    sales_user: Staff,
+) -> None:
+    domain = f"gremium-{uuid4().hex[:6]}-gmbh.de"
+    if website == "is down":  # the company is never enriched; its leads are still its own
+        sites.failing.add(domain)
+    for who in ("personal", "marketing", "empfang"):
+        await submit_lead(client, activities=[], email=f"{who}@{domain}")
+    await log_in(admin_http, sales_user.email, sales_user.password)
+
+    async def rolled_up() -> dict[str, Any] | None:
+        found = await admin_http.get("/api/v1/companies", params={"search": domain})
+        items: list[dict[str, Any]] = found.json()["items"]
+        return items[0] if items else None
+
+    company_id = (await wait_for(rolled_up, lambda c: c["contacts"] == 3, timeout=30))["company_id"]
+
+    async def of_company() -> list[dict[str, Any]]:
+        found = await admin_http.get("/api/v1/leads", params={"company_id": company_id})
+        items: list[dict[str, Any]] = found.json()["items"]
+        return items
+
+    listed = await wait_for(of_company, lambda items: len(items) == 3, timeout=10)
+    detail = (await admin_http.get(f"/api/v1/companies/{company_id}")).json()
+    page = (await admin_http.get(f"/admin/companies/{company_id}")).text
+    on_page = re.findall(r'href="/admin/leads/([0-9a-f-]{36})"', _card(page, "leads"))
+    rollup = dict(re.findall(r'data-rollup="(\w+)">([^<]+)<', _card(page, "rollup")))
+    ids = {lead["lead_id"] for lead in listed}
+    assert {lead["lead_id"] for lead in detail["leads"]} == set(on_page) == ids
+    assert detail["summary"]["contacts"] == int(rollup["contacts"]) == len(ids) == 3
+    assert "Noch keine Leads dieser Firma" not in page
 
 
 async def test_the_companies_list_filters_target_accounts_tier_and_name_and_sorts(

@@ -83,10 +83,15 @@ async def test_a_lead_from_a_company_address_gets_the_company_named_in_its_impre
             (subject == "lead.enriched" and payload["lead_id"] == str(lead_id))
             or (subject == "company.enriched" and payload["domain"] == domain)
         ),
-        expect=2,
+        expect=3,
     )
-    enriched = next(payload for subject, payload, _ in published if subject == "lead.enriched")
-    assert (enriched["company_domain"], enriched["employee_count"]) == (domain, 250)
+    told = [payload for subject, payload, _ in published if subject == "lead.enriched"]
+    # the link at once, while the website is read; then what the website said
+    assert [(p["company_domain"], p["employee_count"]) for p in told] == [
+        (domain, None),
+        (domain, 250),
+    ]
+    assert told[0]["company_id"] == told[1]["company_id"] is not None
 
 
 async def test_a_freemail_address_makes_no_company(

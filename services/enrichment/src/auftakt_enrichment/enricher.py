@@ -74,7 +74,8 @@ class Enricher:
 
     async def on_lead(self, event: LeadCreated | LeadUpdated) -> None:
         """Find the lead's company domain (the form's, else the address's, never a
-        freemail one) and link the lead; a company already known is told at once."""
+        freemail or reserved one) and link the lead; the link (with what is known of the
+        company so far) is told at once, the company's facts again once fetched."""
         now = self._clock()
         async with self._relay.transaction() as conn:
             if not await first_delivery(conn, inbox, event.event_id, event.subject):
@@ -101,7 +102,9 @@ class Enricher:
             )
             if self._people is not None and email is not None:
                 await self._people.schedule(conn, event.lead_id, event.lead.contact.email, now)
-            if status == "enriched" and company is not None:
+            # the link is told as it is made, whatever the company's enrichment: the roll-up
+            # counts the lead from now on, so must everyone who lists a company's leads
+            if company is not None or before is not None:
                 person = await self._person(conn, event.lead_id)
                 await add_events(conn, outbox, [lead_enriched(event.lead_id, company, person)])
             touched = {c for c in (before, company.id if company else None) if c is not None}
