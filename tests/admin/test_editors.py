@@ -51,7 +51,7 @@ async def test_a_rule_scoring_rejects_is_shown_in_the_form_and_not_saved(
         },
     )
     assert page.status_code == 422
-    assert "Nicht gespeichert: points:" in page.text
+    assert "Nicht gespeichert: Punkte: ist zu groß (höchstens 100)" in page.text
     assert 'value="500"' in page.text  # the submitted value stays in the form to correct
     api = await admin_http.put(
         "/api/v1/scoring/rules/pricing_page_visited",
@@ -59,7 +59,9 @@ async def test_a_rule_scoring_rejects_is_shown_in_the_form_and_not_saved(
         headers={"X-CSRF-Token": csrf},
     )
     assert api.status_code == 422
-    assert api.json()["detail"]["errors"][0]["field"] == "points"
+    assert api.json()["detail"]["errors"] == [
+        {"field": "points", "message": "muss eine ganze Zahl sein"}
+    ]
     rules = (await admin_http.get("/api/v1/scoring")).json()["rules"]
     assert next(r for r in rules if r["activity"] == "pricing_page_visited")["points"] == 20
 
@@ -97,7 +99,7 @@ async def test_a_sequence_with_an_unknown_placeholder_is_refused_with_the_field_
         },
     )
     assert refused.status_code == 422
-    assert "steps.0.subject" in refused.text and "vorname" in refused.text
+    assert "Schritt 1 › Betreff" in refused.text and "vorname" in refused.text
     still = (await admin_http.get("/api/v1/sequences")).json()["sequences"]
     checklist = next(s for s in still if s["key"] == "checklist_2025")
     assert len(checklist["steps"]) == 4  # nothing was changed

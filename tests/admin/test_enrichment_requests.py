@@ -117,7 +117,7 @@ async def test_the_company_page_shows_the_imprint_and_the_targeting_is_saved(
         data={"target_account": "on", "tier": "tier_9", "csrf_token": csrf},
     )
     assert refused.status_code == 422
-    assert "<code>tier</code>" in refused.text  # enrichment's field error, in the form
+    assert "Stufe: hat keinen erlaubten Wert" in refused.text  # enrichment's, in the form
     saved = await admin_http.post(
         f"/admin/companies/{company_id}/targeting",
         data={"target_account": "on", "tier": "tier_1", "csrf_token": csrf},
@@ -153,7 +153,8 @@ async def test_a_freemail_domain_is_refused_as_a_target_account(
         "/admin/companies", data={"domain": "gmx.de", "tier": "tier_1", "csrf_token": csrf}
     )
     assert refused.status_code == 422
-    assert "<code>domain</code>" in refused.text and 'value="gmx.de"' in refused.text
+    assert "Domain: eine Freemail-Domain ist keine Firma" in refused.text
+    assert 'value="gmx.de"' in refused.text
     api = await admin_http.put(
         "/api/v1/companies/gmx.de/targeting",
         json={"target_account": True, "tier": "tier_1"},

@@ -154,7 +154,7 @@ async def test_a_band_costing_more_at_least_than_at_most_is_refused_at_its_row(
         r'data-row-error="bands\.2"><td colspan="8"><small[^>]*>([^<]+)', refused.text
     )
     assert row_error and "minimum must not exceed its maximum" in row_error.group(1)
-    assert "less than or equal to 3" in _invalid(refused.text, "event_types.1.factor")
+    assert "ist zu groß (höchstens 3)" in _invalid(refused.text, "event_types.1.factor")
     kept = form_fields(refused.text, "prices")  # what was typed, to correct
     assert kept["bands.2.base_min"] == "99999" and kept["bands.0.remove"] == "on"
     assert (await sales.get("/api/v1/website/prices")).json() == prices  # nothing saved

@@ -14,9 +14,11 @@ from uuid import UUID
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from .db import is_database_unavailable
 from .events import AccountTier, LeadAnalyzed
+from .german_errors import SaidInGerman, german_error
 
 __all__ = [
     "ActivityMapping",
@@ -264,11 +266,22 @@ class CommandReply(BaseModel, Generic[_Data]):
 
 
 def field_errors(error: ValidationError) -> list[FieldError]:
-    """A pydantic error as field errors a form can show next to its inputs."""
+    """A pydantic error as field errors a form can show next to its inputs, in German
+    (a validator's own refusal as it words it)."""
     return [
-        FieldError(field=".".join(str(part) for part in item["loc"]) or "body", message=item["msg"])
+        FieldError(
+            field=".".join(str(part) for part in item["loc"]) or "body",
+            message=_message(item),
+        )
         for item in error.errors()
     ]
+
+
+def _message(error: ErrorDetails) -> str:
+    context = error.get("ctx") or {}
+    if error["type"] == "value_error" and not isinstance(context.get("error"), SaidInGerman):
+        return error["msg"].removeprefix("Value error, ")
+    return german_error(error)
 
 
 _log = structlog.get_logger("auftakt.commands")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 
+from .german_errors import SaidInGerman
+
 __all__ = ["EmailAddressInvalid", "checked_email"]
 
 # the library's English reasons (by a phrase they contain) in German, first match wins
@@ -28,7 +30,7 @@ _REASONS = (
 _UNSPECIFIED = "Die Adresse enthält unzulässige Zeichen."
 
 
-class EmailAddressInvalid(ValueError):
+class EmailAddressInvalid(SaidInGerman):
     """Not an e-mail address; the message says in German what is wrong."""
 
 

@@ -48,6 +48,7 @@ Role = Literal["admin", "sales"]
 ROLES: tuple[Role, ...] = ("admin", "sales")
 _TOKEN_PREFIX = "akt_"
 _MIN_PASSWORD = 10
+_MAX_NAME = 200
 _hasher = PasswordHasher()
 # verified when the address is unknown, so a wrong address takes as long as a wrong password
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -132,6 +133,8 @@ async def create_user(
         raise AccountInvalid("role", "Rolle muss admin oder sales sein")
     if not name.strip():
         raise AccountInvalid("name", "Name fehlt")
+    if len(name.strip()) > _MAX_NAME:
+        raise AccountInvalid("name", f"Name zu lang (höchstens {_MAX_NAME} Zeichen)")
     one_time = password is None
     chosen = password if password is not None else secrets.token_urlsafe(12)
     check_password(chosen)

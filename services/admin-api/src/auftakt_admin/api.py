@@ -97,7 +97,7 @@ async def get_lead(request: Request, _: StaffDep, lead_id: UUID) -> Any:
     async with service.engine.connect() as conn:
         lead = await lead_detail(conn, service.keys, lead_id)
     if lead is None:
-        raise HTTPException(404, "lead not found")
+        raise HTTPException(404, "Diesen Lead gibt es nicht (mehr).")
     return lead
 
 
@@ -108,7 +108,7 @@ async def _change(
         async with admin_of(request).relay.transaction() as conn:
             return await work(conn)
     except LeadNotFound as exc:
-        raise HTTPException(404, "lead not found") from exc
+        raise HTTPException(404, "Diesen Lead gibt es nicht (mehr).") from exc
     except PipelineMoveInvalid as exc:
         raise problem(422, exc.field, str(exc)) from exc
 
@@ -167,7 +167,7 @@ async def post_analysis(
     try:
         answer = owner_answer(await admin_of(request).analyze_lead(lead_id))
     except LeadNotFound as exc:
-        raise HTTPException(404, "lead not found") from exc
+        raise HTTPException(404, "Diesen Lead gibt es nicht (mehr).") from exc
     if answer.status == "done" and answer.analyzed is not None:
         analysis = AnalysisRead.model_validate(analysis_entry(answer.analyzed))
         return AnalysisRequested(status="done", analysis_id=answer.analysis_id, analysis=analysis)
@@ -291,12 +291,12 @@ async def patch_user(
     request: Request, principal: AdminDep, user_id: UUID, body: UserUpdate
 ) -> accounts.User:
     if user_id == principal.user.id and (body.active is False or body.role == "sales"):
-        raise problem(422, "role", "the own account cannot be demoted or switched off")
+        raise problem(422, "role", "Das eigene Konto kann man nicht herabstufen oder deaktivieren.")
     async with admin_of(request).engine.begin() as conn:
         await accounts.update_user(conn, user_id, role=body.role, active=body.active)
         user = await accounts.get_user(conn, user_id)
     if user is None:
-        raise HTTPException(404, "user not found")
+        raise HTTPException(404, "Diesen Benutzer gibt es nicht.")
     return user
 
 
@@ -323,4 +323,4 @@ async def delete_token(request: Request, principal: StaffDep, token_id: UUID) ->
         if not await accounts.revoke_api_token(
             conn, principal.user.id, token_id, now=service.clock()
         ):
-            raise HTTPException(404, "token not found")
+            raise HTTPException(404, "Dieses API-Token gibt es nicht.")

@@ -79,7 +79,7 @@ async def get_company(request: Request, _: StaffDep, company: str) -> CompanyDet
     if profile is None and summary is None:
         if is_silent(reply):
             owner_answer(reply)  # 503 with the owner's silence
-        raise HTTPException(404, "company not found")
+        raise HTTPException(404, "Diese Firma gibt es nicht (mehr).")
     return CompanyDetailRead(
         profile=profile,
         summary=None if summary is None else CompanyRead.model_validate(summary),

@@ -46,7 +46,7 @@ async def get_form(request: Request, _: StaffDep, form_id: str) -> FormDefinitio
     forms = owner_answer(await admin_of(request).owners.forms()).forms
     found = next((form for form in forms if form.form_id == form_id), None)
     if found is None:
-        raise HTTPException(404, "form not found")
+        raise HTTPException(404, "Dieses Formular gibt es nicht.")
     return found
 
 
@@ -70,7 +70,7 @@ async def get_quiz(request: Request, _: StaffDep, quiz_id: str) -> QuizDefinitio
     quizzes = owner_answer(await admin_of(request).owners.quizzes()).quizzes
     found = next((quiz for quiz in quizzes if quiz.quiz_id == quiz_id), None)
     if found is None:
-        raise HTTPException(404, "quiz not found")
+        raise HTTPException(404, "Dieses Quiz gibt es nicht.")
     return found
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .deps import LoginRequired, PasswordChangeRequired, Principal, login_url
 from .domain import BERLIN, INTENT_LABELS, STAGE_LABELS, STATUS_LABELS, TIER_LABELS
+from .input_errors import field_name, input_errors
 
 __all__ = ["STATIC", "install_error_pages", "render"]
 
@@ -123,6 +124,7 @@ templates.env.globals.update(
     INTENT_LABELS=INTENT_LABELS,
     ago=_ago,
     web_link=_web_link,
+    field_name=field_name,
 )
 
 
@@ -209,12 +211,9 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
-             "message": e["msg"]}
-            for e in exc.errors()
-        ]  # fmt: skip
+        errors = input_errors(exc.errors())
         if _wants_json(request):
-            return JSONResponse({"detail": "ungültige Eingabe", "errors": errors}, 422)
-        message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+            content = {"detail": "ungültige Eingabe", "errors": [e.as_json() for e in errors]}
+            return JSONResponse(content, 422)
+        message = "; ".join(error.message for error in errors)
         return render(request, "error.html", None, status_code=422, message=message)

@@ -42,8 +42,8 @@ async def users_page(request: Request, principal: AdminDep) -> Response:
 async def create_user(
     request: Request,
     principal: AdminDep,
-    email: Annotated[str, Form(max_length=254)],
-    name: Annotated[str, Form(max_length=200)],
+    email: Annotated[str, Form(max_length=2000)],  # accounts says what is too long, at
+    name: Annotated[str, Form(max_length=2000)],  # the field
     role: Annotated[str, Form(max_length=20)],
 ) -> Response:
     try:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from auftakt_common.german_errors import german_message
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
@@ -38,20 +39,6 @@ _LABELS = {
     "consent_marketing": "Einwilligung",
     "lead_magnet": "Lead Magnet",
 }
-_GERMAN = {
-    "missing": "fehlt",
-    "value_error": "ist ungültig",
-    "string_too_long": "ist zu lang",
-    "string_pattern_mismatch": "hat ein ungültiges Format",
-    "literal_error": "hat keinen erlaubten Wert",
-    "int_parsing": "muss eine ganze Zahl sein",
-    "int_from_float": "muss eine ganze Zahl sein",
-    "greater_than_equal": "ist zu klein",
-    "less_than_equal": "ist zu groß",
-    "date_from_datetime_parsing": "muss ein Datum sein (JJJJ-MM-TT)",
-    "date_parsing": "muss ein Datum sein (JJJJ-MM-TT)",
-    "bool_parsing": "muss ja oder nein sein",
-}
 
 
 FORM_RULE = "form_rule"  # an error from an embeddable form's rules, worded in German
@@ -75,7 +62,7 @@ class FieldError:
         if self.type == FORM_RULE:  # a form's own rule says it in German already
             return self.message
         label = _LABELS.get(self.field.split(".")[-1], self.field)
-        return f"{label} {_GERMAN.get(self.type, 'ist ungültig')}"
+        return german_message(self.type, label=label)
 
 
 def _loc_to_field(loc: Sequence[int | str], prefix: str = "") -> str:
