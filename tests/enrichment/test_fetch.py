@@ -1,6 +1,7 @@
 """The website fetcher against real HTTP(S) servers on loopback, and against
 `httpx.MockTransport` where a test needs a *public* first hop (a loopback server is itself
-an address the default limits refuse)."""
+an address the default limits refuse); the demo's local company websites, reachable only
+as configured."""
 
 from __future__ import annotations
 
@@ -20,12 +21,16 @@ from auftakt_enrichment.fetch import (
     FetchLimits,
     FetchRefused,
     SafeFetcher,
+    origin,
     resolve_host,
 )
+from auftakt_enrichment.providers import ProviderFailed, WebsiteProvider
+from auftakt_enrichment.settings import EnrichmentSettings
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from pydantic import ValidationError
 
 Handler = Callable[[asyncio.StreamWriter], Awaitable[None]]
 
@@ -385,6 +390,104 @@ async def test_three_redirects_are_followed_and_a_fourth_fails(site: FakeSite) -
     assert page.url == f"{site.url}/5"
     assert [r.path for r in site.received] == ["/2", "/3", "/4", "/5", "/1", "/2", "/3", "/4"]
     assert failed.value.retryable is False
+
+
+async def test_a_site_the_operator_serves_locally_is_read_there_and_nothing_else_is(
+    site: FakeSite,
+) -> None:
+    site.routes["/"] = redirect("/start")
+    site.routes["/start"] = answer(200, b"<p>Elbwerk Logistik GmbH</p>")
+    other = FakeSite()
+    server = await asyncio.start_server(other.serve, "127.0.0.1", 0)
+    other.port = server.sockets[0].getsockname()[1]
+    limits = FetchLimits(local_origins=frozenset({origin(site.url)}), total_timeout=2.0)
+    try:
+        async with SafeFetcher(limits) as fetcher:
+            page = await fetcher.get(f"{site.url}/")
+            for elsewhere, why in (
+                (f"{other.url}/", "127.0.0.1 is a loopback address"),  # another port
+                (f"http://localhost:{site.port}/", "localhost is a local name"),  # other name
+                ("http://10.0.0.5/", "10.0.0.5 is a private address"),
+            ):
+                with pytest.raises(FetchRefused, match=why):
+                    await fetcher.get(elsewhere)
+    finally:
+        other.closing.set()
+        server.close()
+        await server.wait_closed()
+
+    assert "Elbwerk" in page.html and page.url == f"{site.url}/start"
+    assert other.received == []
+
+
+async def test_a_local_site_cannot_send_the_fetcher_anywhere_else(site: FakeSite) -> None:
+    site.routes["/"] = redirect("http://10.0.0.5/admin")
+    limits = FetchLimits(local_origins=frozenset({origin(site.url)}), total_timeout=2.0)
+
+    async with SafeFetcher(limits) as fetcher:
+        with pytest.raises(FetchRefused, match="10.0.0.5: a local site's redirect leaves it"):
+            await fetcher.get(f"{site.url}/")
+
+
+async def test_a_public_site_cannot_redirect_into_the_local_site() -> None:
+    local = "http://127.0.0.1:8090"
+    public = PublicSite({"/": httpx.Response(302, headers={"Location": f"{local}/geheim"})})
+    resolve = resolving({SITE: [PUBLIC_ADDRESS]})
+    limits = FetchLimits(local_origins=frozenset({origin(local)}))
+
+    async with SafeFetcher(limits, resolve=resolve, transport=public.transport()) as fetcher:
+        with pytest.raises(FetchRefused, match="127.0.0.1 is a loopback address"):
+            await fetcher.get(f"https://{SITE}/")
+
+    assert len(public.requests) == 1
+
+
+async def test_only_the_demo_domains_are_read_locally_every_other_domain_as_always(
+    site: FakeSite,
+) -> None:
+    site.routes["/elbwerk-logistik.de/"] = answer(200, b"<title>Elbwerk</title>")
+    local_url = f"{site.url}/{{domain}}/"
+    resolve = resolving({"angreifer.de": ["127.0.0.1"]})  # a lead's domain pointing at us
+    limits = FetchLimits(local_origins=frozenset({origin(site.url)}), total_timeout=2.0)
+    provider = WebsiteProvider(
+        SafeFetcher(limits, resolve=resolve),
+        local_domains={"elbwerk-logistik.de"},
+        local_url_template=local_url,
+    )
+    try:
+        assert provider.home_page_url("elbwerk-logistik.de") == f"{site.url}/elbwerk-logistik.de/"
+        assert provider.home_page_url("angreifer.de") == "https://angreifer.de/"
+        await provider.company("elbwerk-logistik.de")
+        with pytest.raises(ProviderFailed, match="angreifer.de resolves to 127.0.0.1"):
+            await provider.company("angreifer.de")
+    finally:
+        await provider.aclose()
+
+    assert [r.path for r in site.received][:1] == ["/elbwerk-logistik.de/"]
+    assert not any("angreifer" in r.path for r in site.received)
+
+
+def test_local_websites_are_for_demos_with_a_url_naming_the_domain(
+    secrets: dict[str, str],
+) -> None:
+    base = {
+        **secrets,
+        "database_url": "postgresql+asyncpg://auftakt@127.0.0.1:1/auftakt",
+        "nats_url": "nats://127.0.0.1:1",
+        "public_url": "https://www.musikfuerfirmen.de",
+        "enrichment_website_local_domains": "Elbwerk-Logistik.de, rheinfeder-bau.de",
+    }
+    url = "http://127.0.0.1:8090/{domain}/"
+    settings = EnrichmentSettings.model_validate({**base, "enrichment_website_local_url": url})
+    assert settings.enrichment_website_local_domains == ["elbwerk-logistik.de", "rheinfeder-bau.de"]
+    assert settings.website_local_origins == {"http://127.0.0.1:8090"}
+    for wrong in ({}, {"enrichment_website_local_url": "http://127.0.0.1:8090/"}):
+        with pytest.raises(ValidationError, match="AUFTAKT_ENRICHMENT_WEBSITE_LOCAL_URL"):
+            EnrichmentSettings.model_validate({**base, **wrong})
+    with pytest.raises(ValidationError, match="not for production"):
+        EnrichmentSettings.model_validate(
+            {**base, "env": "production", "enrichment_website_local_url": url}
+        )
 
 
 def _certificate_for(name: str, folder: Path) -> tuple[Path, Path]:

@@ -79,9 +79,15 @@ def company_providers(settings: EnrichmentSettings) -> list[MeteredProvider]:
                     total_timeout=settings.enrichment_fetch_timeout_seconds,
                     max_bytes=settings.enrichment_fetch_max_bytes,
                     allow_private=settings.enrichment_fetch_allow_private,
+                    local_origins=settings.website_local_origins,
                 )
             )
-            website = WebsiteProvider(fetcher, url_template=settings.enrichment_website_url)
+            website = WebsiteProvider(
+                fetcher,
+                url_template=settings.enrichment_website_url,
+                local_domains=settings.enrichment_website_local_domains,
+                local_url_template=settings.enrichment_website_local_url,
+            )
             gate = Gate(
                 "website",
                 rate_per_second=settings.enrichment_website_rate_per_second,

@@ -11,6 +11,8 @@ from auftakt_common.settings import PersonalDataSettings
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
+from .fetch import origin
+
 CompanyProviderName = Literal["website", "pdl"]
 
 
@@ -40,6 +42,11 @@ class EnrichmentSettings(PersonalDataSettings):
     enrichment_fetch_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     # tests only: let the website provider reach private and loopback addresses
     enrichment_fetch_allow_private: bool = False
+    # demos only (`auftakt run` sets both for `auftakt demo`'s companies): these domains'
+    # websites are read at `enrichment_website_local_url` (`{domain}`: the company's), even
+    # on a loopback address; every other domain is read from the internet, as always
+    enrichment_website_local_domains: Annotated[list[str], NoDecode] = []
+    enrichment_website_local_url: str | None = None
 
     # People Data Labs (company enrichment, and person enrichment when switched on)
     enrichment_pdl_url: str = "https://api.peopledatalabs.com/v5"
@@ -75,6 +82,7 @@ class EnrichmentSettings(PersonalDataSettings):
 
     @field_validator(
         "enrichment_freemail_domains",
+        "enrichment_website_local_domains",
         "enrichment_company_providers",
         "enrichment_analysis_stages",
         mode="before",
@@ -95,6 +103,32 @@ class EnrichmentSettings(PersonalDataSettings):
         ):
             raise ValueError("AUFTAKT_ENRICHMENT_PDL_API_KEY is required for the pdl provider")
         return self
+
+    @model_validator(mode="after")
+    def _local_sites_only_for_demos(self) -> EnrichmentSettings:
+        if not self.enrichment_website_local_domains:
+            return self
+        if self.env == "production":
+            raise ValueError(
+                "AUFTAKT_ENRICHMENT_WEBSITE_LOCAL_DOMAINS is for demos, not for production"
+            )
+        url = self.enrichment_website_local_url or ""
+        if not url.startswith(("http://", "https://")) or "{domain}" not in url:
+            raise ValueError(
+                "AUFTAKT_ENRICHMENT_WEBSITE_LOCAL_URL must be an http(s) URL with {domain} "
+                "when AUFTAKT_ENRICHMENT_WEBSITE_LOCAL_DOMAINS names domains"
+            )
+        return self
+
+    @property
+    def website_local_origins(self) -> frozenset[str]:
+        """The origins the local domains' websites are read from (see fetch.FetchLimits)."""
+        url = self.enrichment_website_local_url
+        if url is None:
+            return frozenset()
+        return frozenset(
+            origin(url.format(domain=d)) for d in self.enrichment_website_local_domains
+        )
 
     @property
     def anthropic_api_key(self) -> str | None:
