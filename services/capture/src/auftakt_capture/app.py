@@ -33,8 +33,9 @@ from .handlers import SERVICE, register_handlers
 from .intake import Intake
 from .mail_links import router as mail_links_router
 from .models import SCHEMA, outbox
+from .openapi import documented_models
 from .problems import problem
-from .routes import router
+from .routes import BODY_MODELS, router
 from .settings import CaptureSettings
 from .website import router as website_router
 
@@ -113,6 +114,8 @@ def create_app(settings: CaptureSettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.capture = capture
+    # FastAPI's documented way to extend the document is to replace this method
+    app.openapi = documented_models(app, BODY_MODELS)  # type: ignore[method-assign]
     app.include_router(router)
     app.include_router(mail_links_router)
     app.include_router(downloads_router)

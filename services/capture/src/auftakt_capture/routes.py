@@ -119,7 +119,9 @@ _LEAD_TYPES = ("application/json", *FORM_TYPES)
 _LEAD_BODY_DOC = {
     "requestBody": {
         "required": True,
-        "content": {content_type: {"schema": schema_ref(LeadCreate)} for content_type in _LEAD_TYPES},
+        "content": {
+            content_type: {"schema": schema_ref(LeadCreate)} for content_type in _LEAD_TYPES
+        },
     }
 }
 
