@@ -125,12 +125,12 @@ async def test_the_calculator_quotes_from_the_price_table(client: httpx.AsyncCli
     assert answer.status_code == 200, answer.text
     # (3,800 + 1 × 450) × 1.15 + 600 = 5,487.5 → 5,500; (5,500 + 650) × 1.15 + 900 = 7,972.5
     assert (answer.json()["quote"]["min"], answer.json()["quote"]["max"]) == (5500, 8000)
-    assert "Ihr Budgetrahmen: 5.500 € – 8.000 €" in answer.json()["html"]
+    assert "Ihr Budgetrahmen: 5.500 – 8.000 €" in answer.json()["html"]
     no_script = await client.post(
         "/v1/calculator/quote",
         data={"event_type": "sommerfest", "guests": "40", "hours": "3", "band_format": "duo"},
     )
-    assert no_script.status_code == 200 and "1.000 € – 1.500 €" in no_script.text
+    assert no_script.status_code == 200 and "1.000 – 1.500 €" in no_script.text
     assert 'name="quiz_results"' in no_script.text  # the e-mail form that sends it
     wrong = await client.post(
         "/v1/calculator/quote",
@@ -168,7 +168,9 @@ async def test_a_calculator_lead_keeps_its_inputs_and_the_range_computed_again(
         1000,
         1500,
     )
-    assert (stored["budget_min"], stored["budget_max"], stored["guest_count"]) == (1000, 1500, 40)
+    assert stored["quiz_results"]["quote"]["details"] == ["Duo, 3 Stunden, Sommerfest, 40 Gäste"]
+    # the range is the calculator's estimate, kept with the magnet: not a budget she gave
+    assert (stored["budget_min"], stored["budget_max"], stored["guest_count"]) == (None, None, 40)
     assert stored["event_type"] == "sommerfest"
 
 

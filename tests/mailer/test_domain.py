@@ -10,11 +10,13 @@ import pytest
 from auftakt_mailer.alerts import alert_text
 from auftakt_mailer.domain import (
     LeadFacts,
+    LeadProfile,
     SequenceDefinition,
     StepDefinition,
     Trigger,
-    enrolment_context,
     first_step,
+    magnet_context,
+    missing_for,
     next_step,
     personalisation,
     verdict_for,
@@ -122,51 +124,98 @@ def test_a_lead_not_yet_known_is_waited_for_a_day() -> None:
     )
 
 
-def test_placeholders_have_german_fallbacks_and_every_occurrence_is_replaced() -> None:
-    empty = personalisation(
-        first_name=None,
-        company=None,
-        guest_count=None,
-        budget_max=None,
-        event_date=None,
-        event_type=None,
-        context={},
-        slots_left={},
+# the calculator's result as capture stores it with the "send me the result" request
+CALCULATOR_RESULT = {
+    "inputs": {"event_type": "weihnachtsfeier", "guests": 120, "hours": 4, "band_format": "solo"},
+    "quote": {
+        "min": 900,
+        "max": 1300,
+        "currency": "EUR",
+        "band": "Solo-Musiker:in",
+        "event": "Weihnachtsfeier",
+        "extras": [],
+        "details": ["Solo-Musiker:in, 4 Stunden, Weihnachtsfeier, 120 Gäste"],
+        "note": "Unverbindliche Schätzung inkl. Anfahrt im Umkreis von 100 km, zzgl. MwSt.",
+    },
+}
+
+
+def _values(lead: LeadProfile, context: dict[str, object] | None = None) -> dict[str, str | None]:
+    return personalisation(lead, context=context or {}, slots_left={}, address_form="sie")
+
+
+def test_words_stand_in_for_missing_words_but_no_figure_is_ever_invented() -> None:
+    empty = _values(LeadProfile())
+    assert (empty["first_name"], empty["company"], empty["event_type"]) == (
+        "zusammen",
+        "Ihr Team",
+        "Firmenevent",
     )
-    assert empty["first_name"] == "zusammen" and empty["month"] == "Dezember"
-    assert empty["slots_left"] == "wenige" and empty["company"] == "euer Team"
+    for figure in ("guests", "budget", "month", "slots_left", "calculator_range"):
+        assert empty[figure] is None
+    assert missing_for(empty, ["first_name", "budget", "month", "guests"]) == [
+        "Budget",
+        "Eventdatum",
+        "Gästezahl",
+    ]
+    informal = personalisation(LeadProfile(), context={}, slots_left={}, address_form="du")
+    assert informal["company"] == "euer Team"
+
+
+def test_the_lead_s_own_figures_fill_its_placeholders_and_every_occurrence() -> None:
     filled = personalisation(
-        first_name="Anna",
-        company="Tech Solutions GmbH",
-        guest_count=120,
-        budget_max=4500,
-        event_date=dt.date(2027, 6, 12),
-        event_type="sommerfest",
-        context={"guests": 250, "budget": 12500},
+        LeadProfile(
+            first_name="Anna",
+            company="Tech Solutions GmbH",
+            guest_count=1200,
+            budget_max=8000,
+            event_date=dt.date(2027, 6, 12),
+            event_type="sommerfest",
+        ),
+        context={},
         slots_left={dt.date(2027, 6, 1): 3},
+        address_form="sie",
     )
-    assert filled["guests"] == "250" and filled["budget"] == "12.500"  # the calculator's
-    assert (filled["month"], filled["slots_left"], filled["event_type"]) == (
-        "Juni",
-        "3",
-        "Sommerfest",
-    )
-    text = render("{{ first_name }}", "<p>{{ company }}</p>", "{{ month }} {{ month }}", filled)
+    assert (filled["guests"], filled["budget"], filled["month"]) == ("1.200", "bis 8.000 €", "Juni")
+    assert (filled["slots_left"], filled["event_type"]) == ("3", "Sommerfest")
+    assert _values(LeadProfile(budget_min=5000, budget_max=8000))["budget"] == "5.000 – 8.000 €"
+    assert _values(LeadProfile(budget_min=5000))["budget"] == "ab 5.000 €"
+    # no event date: the slots of some month are not the lead's
+    assert _values(LeadProfile(guest_count=80))["slots_left"] is None
+    text = render("x", "<p>{{ company }}</p>", "{{ month }} {{ month }}", {
+        name: value for name, value in filled.items() if value is not None
+    })  # fmt: skip
     assert text.text == "Juni Juni"
 
 
+def test_the_calculator_s_placeholders_show_its_own_result_not_the_lead_s_later_figures() -> None:
+    context = magnet_context("budget_calculator", CALCULATOR_RESULT)
+    lead = LeadProfile(guest_count=180, budget_max=8000)  # the enquiry sent later
+    values = _values(lead, context)
+    assert values["calculator_range"] == "900 – 1.300 €"
+    assert values["calculator_guests"] == "120"
+    assert values["calculator_details"] == "Solo-Musiker:in, 4 Stunden, Weihnachtsfeier, 120 Gäste"
+    assert values["calculator_note"] is not None and "zzgl. MwSt." in values["calculator_note"]
+    assert (values["guests"], values["budget"]) == ("180", "bis 8.000 €")
+    without = _values(lead)
+    assert missing_for(without, ["calculator_range", "calculator_guests"]) == [
+        "Ergebnis des Budget-Rechners"
+    ]
+
+
+def test_only_the_calculator_s_stored_result_is_kept_with_an_enrolment() -> None:
+    assert magnet_context("checklist_2025", CALCULATOR_RESULT) == {}
+    assert magnet_context("budget_calculator", None) == {}
+    assert magnet_context("budget_calculator", {"quote": {"min": 900}}) == {}
+    broken = {"inputs": {"guests": True}, "quote": {"min": 900, "max": 1300}}
+    assert magnet_context("budget_calculator", broken) == {}
+
+
 def test_html_bodies_escape_what_they_insert() -> None:
-    values = personalisation(
-        first_name="<script>",
-        company=None,
-        guest_count=None,
-        budget_max=None,
-        event_date=None,
-        event_type=None,
-        context={},
-        slots_left={},
-    )
-    rendered = render("Hallo {{ first_name }}", "<p>{{ first_name }}</p>", "x", values)
+    values = _values(LeadProfile(first_name="<script>"))
+    rendered = render("Hallo {{ first_name }}", "<p>{{ first_name }}</p>", "x", {
+        name: value for name, value in values.items() if value is not None
+    })  # fmt: skip
     assert rendered.html == "<p>&lt;script&gt;</p>" and rendered.subject == "Hallo <script>"
 
 
@@ -195,14 +244,6 @@ def test_a_download_link_is_a_known_placeholder_that_fails_a_mail_without_a_link
     assert check_template('<a href="{{ download_url }}">PDF</a>', html=True) is None
     with pytest.raises(TemplateRejected, match="download_url"):
         render("PDF", "x", "Hier: {{ download_url }}", {"first_name": "Anna"})
-
-
-def test_only_whole_numbers_from_the_triggering_event_personalise() -> None:
-    assert enrolment_context({"guests": 120, "price_max": 8900.5, "email": "a@b.de"}) == {
-        "guests": 120,
-        "budget": 8900,
-    }
-    assert enrolment_context({"guests": True, "budget": "viel"}) == {}
 
 
 def test_alerts_make_form_text_inert_for_slack_and_whatsapp() -> None:

@@ -107,7 +107,7 @@ async def test_the_checklist_mail_links_the_personal_download_that_gets_the_pdf_
         client, capture_settings, mailer, smtp, db, "checklist_2025"
     )
 
-    assert mail["Subject"] == "Hier ist eure Checkliste 📋 (+ Bonus)"
+    assert mail["Subject"] == "Hier ist Ihre Checkliste 📋 (+ Bonus)"
     link = download_link(mail)
     assert f'<a href="{link}">Checkliste herunterladen</a>' in html_of(mail)
     assert "checkliste-2025" not in text_of(mail) + html_of(mail)  # no public page
@@ -218,8 +218,8 @@ async def test_the_seven_mistakes_pdf_comes_in_its_own_mail_then_two_tips_after_
         client, capture_settings, mailer, smtp, db, "sieben_fehler", consent=True
     )
 
-    assert mail["Subject"] == "Euer PDF: 7 Fehler bei Firmenfeiern"
-    assert text_of(mail).startswith("Hallo Anna,\n\ndanke für euer Interesse!")
+    assert mail["Subject"] == "Ihr PDF: 7 Fehler bei Firmenfeiern"
+    assert text_of(mail).startswith("Hallo Anna,\n\nvielen Dank für Ihr Interesse!")
     assert f'<a href="{download_link(mail)}">PDF herunterladen</a>' in html_of(mail)
     downloaded = await client.get(path_of(download_link(mail)))
     assert downloaded.status_code == 200
@@ -243,7 +243,7 @@ async def test_the_seven_mistakes_pdf_comes_in_its_own_mail_then_two_tips_after_
     clock.now += timedelta(hours=96)
     assert await deliver_due(mailer) == 1
     subjects = [str(m["Subject"]) for m in smtp.to(address)][2:]
-    assert subjects == ["Welche Band passt zu eurem Event?", "Sollen wir euch ein Angebot machen?"]
+    assert subjects == ["Welche Band passt zu Ihrem Event?", "Sollen wir Ihnen ein Angebot machen?"]
     assert "plant Tech Solutions GmbH gerade ein Event?" in text_of(smtp.to(address)[-1])
 
     # asked for again with consent confirmed: opens are measured, the download link stays

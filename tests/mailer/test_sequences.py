@@ -85,8 +85,8 @@ async def test_checklist_with_consent_gives_checklist_and_doi_at_once_and_step_t
 
     assert await deliver_due(mailer) == 2
     checklist, doi = sorted(smtp.to(address), key=lambda m: "Checkliste" not in str(m["Subject"]))
-    assert checklist["Subject"] == "Hier ist eure Checkliste 📋 (+ Bonus)"
-    assert text_of(checklist).startswith("Hallo Anna,\n\ndanke für euer Interesse!")
+    assert checklist["Subject"] == "Hier ist Ihre Checkliste 📋 (+ Bonus)"
+    assert text_of(checklist).startswith("Hallo Anna,\n\nvielen Dank für Ihr Interesse!")
     assert "{{" not in text_of(checklist) and "{{" not in html_of(checklist)
     unsubscribe = str(checklist["List-Unsubscribe"])
     assert unsubscribe.startswith("<https://leads.musikfuerfirmen.de/v1/unsubscribe?token=")
@@ -205,3 +205,38 @@ async def test_unsubscribing_stops_everything(
     confirmations = [m for m in smtp.to(address) if "bestätigen" in str(m["Subject"])]
     assert len(confirmations) == 2
     assert len([m for m in smtp.to(address) if "Checkliste" in str(m["Subject"])]) == 2
+
+
+async def test_the_confirmation_mail_carries_one_click_unsubscribe_that_records_the_opt_out(
+    client: httpx.AsyncClient,
+    capture_settings: CaptureSettings,
+    mailer: MailerService,
+    smtp: SmtpSink,
+    clock: MovableClock,
+    db: AsyncEngine,
+) -> None:
+    address = unique_address("emil")
+    lead_id = await checklist_lead_asked_to_confirm(client, capture_settings, db, address)
+    await deliver_due(mailer)
+    [doi] = [m for m in smtp.to(address) if "bestätigen" in str(m["Subject"])]
+    unsubscribe = str(doi["List-Unsubscribe"])
+    assert unsubscribe.startswith("<https://leads.musikfuerfirmen.de/v1/unsubscribe?token=")
+    assert address not in unsubscribe
+    assert doi["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Abmelden" in text_of(doi)
+
+    one_click = await client.post(
+        path_of(unsubscribe.strip("<>")), data={"List-Unsubscribe": "One-Click"}
+    )
+    assert one_click.status_code == 200
+    ledger = await rows(
+        db,
+        "SELECT state FROM capture.consents WHERE lead_id = :id ORDER BY recorded_at",
+        id=UUID(lead_id),
+    )
+    assert ledger[-1]["state"] == "withdrawn"
+    opted_out = "SELECT opted_out_at FROM mailer.leads WHERE lead_id = :id"
+    await eventually(
+        lambda: rows(db, opted_out, id=UUID(lead_id)),
+        lambda found: bool(found and found[0]["opted_out_at"]),
+    )

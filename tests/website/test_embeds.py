@@ -124,7 +124,7 @@ async def test_the_calculator_shows_the_range_and_its_lead_counts_as_calculator_
     await calculator.get_by_label("Spieldauer").select_option("5")
     await calculator.get_by_label("Besetzung").select_option("partyband")
     await calculator.get_by_role("button", name="Budget berechnen").click()
-    await expect(page.locator(".af-answer")).to_have_text("Ihr Budgetrahmen: 5.500 € – 8.000 €")
+    await expect(page.locator(".af-answer")).to_have_text("Ihr Budgetrahmen: 5.500 – 8.000 €")
     before = await _lead_count(capture_settings)
     await (
         page.locator("form[data-auftakt-magnet]")
@@ -140,7 +140,11 @@ async def test_the_calculator_shows_the_range_and_its_lead_counts_as_calculator_
     assert lead["quiz_results"]["inputs"] == {
         "event_type": "weihnachtsfeier", "guests": 180, "hours": 5, "band_format": "partyband",
     }  # fmt: skip
-    assert (lead["budget_min"], lead["budget_max"]) == (5500, 8000)
+    assert (lead["quiz_results"]["quote"]["min"], lead["quiz_results"]["quote"]["max"]) == (
+        5500,
+        8000,
+    )
+    assert (lead["budget_min"], lead["budget_max"]) == (None, None)  # no budget she gave
     card = await eventually(
         lambda: scorecard(db, lead["id"]),
         lambda c: "budget_calculator_used" in str(c.history),

@@ -29,6 +29,7 @@ __all__ = [
     "EmailBounced",
     "EmailClicked",
     "EmailComplained",
+    "EmailHeld",
     "EmailOpened",
     "EmailReplied",
     "EmailSent",
@@ -341,6 +342,20 @@ class EmailSent(Event):
     marketing: bool
 
 
+class EmailHeld(Event):
+    """A sequence step was not sent to the lead: it needs figures the lead has not given
+    (`missing`, their German names). Mails never go out with invented figures; sales sees
+    the held step on the lead."""
+
+    subject: ClassVar[str] = "email.held"
+    lead_id: UUID
+    send_id: UUID
+    sequence_key: str | None = None
+    sequence_name: str | None = None
+    step: int | None = None
+    missing: list[str] = Field(default_factory=list)
+
+
 class ConsentRequested(Event):
     """A form was submitted with marketing consent ticked by a lead whose consent is not
     confirmed: the double-opt-in mail goes out (again, for a new request)."""
@@ -425,6 +440,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     EmailComplained,
     EmailReplied,
     EmailSent,
+    EmailHeld,
     ConsentRequested,
     ConsentConfirmed,
     LeadOptedOut,

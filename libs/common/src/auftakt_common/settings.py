@@ -13,12 +13,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .vault import Vault
 
 __all__ = [
+    "AddressForm",
     "BaseServiceSettings",
     "PersonalDataSettings",
     "decode_key",
     "load_settings",
     "parse_master_keys",
 ]
+
+# how Auftakt addresses prospects in mails and pages: formal "Sie" or informal "du"
+AddressForm = Literal["sie", "du"]
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "todo", "xxx"}
 
@@ -94,6 +98,8 @@ class PersonalDataSettings(BaseServiceSettings):
     # where staff reach the dashboard (links in alerts and logs, the CLI's greeting, the
     # demo website's pointer)
     admin_url: str = "http://127.0.0.1:8080/admin"
+    # the form of address of every text Auftakt writes to prospects ("Sie" unless set)
+    address_form: AddressForm = "sie"
 
     @model_validator(mode="after")
     def _secrets_are_real(self) -> PersonalDataSettings:

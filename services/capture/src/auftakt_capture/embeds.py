@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from auftakt_common.content import FormDefinition, PriceTable, QuizDefinition
+from auftakt_common.german import euro_range
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
@@ -175,10 +176,6 @@ def _result(
     return JSONResponse({**data, "html": fragment})
 
 
-def _euro(amount: int) -> str:
-    return f"{amount:,} €".replace(",", ".")
-
-
 @router.post("/v1/calculator/quote")
 async def calculator_quote(request: Request, capture: CaptureDep) -> Response:
     payload = await _payload(request, capture)
@@ -192,15 +189,10 @@ async def calculator_quote(request: Request, capture: CaptureDep) -> Response:
     computed = quote(table, inputs)
     if isinstance(computed, list):
         return problem(request, 422, "invalid inputs", computed)
-    hours = f"{inputs.hours} {'Stunde' if inputs.hours == 1 else 'Stunden'}"
     return _result(
         request,
-        headline=f"Ihr Budgetrahmen: {_euro(computed.low)} – {_euro(computed.high)}",
-        lines=[
-            f"{computed.band_label}, {hours}, {computed.event_label}, {inputs.guests} Gäste",
-            *computed.extras,
-            table.note,
-        ],
+        headline=f"Ihr Budgetrahmen: {euro_range(computed.low, computed.high)}",
+        lines=[*computed.lines(inputs), table.note],
         magnet=CALCULATOR,
         results={"inputs": inputs.model_dump()},
         ask="Ergebnis und passende Bandvorschläge per E-Mail erhalten",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auftakt_common.content import PriceTable, QuizDefinition, QuizOutcome
+from auftakt_common.german import thousands
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .problems import FORM_RULE, FieldError
@@ -67,6 +68,13 @@ class Quote:
             "event": self.event_label,
             "extras": list(self.extras),
         }
+
+    def lines(self, inputs: CalculatorInputs) -> list[str]:
+        """The items the price table gave, as the page shows them under the range (and
+        the calculator's mail repeats them)."""
+        hours = f"{inputs.hours} {'Stunde' if inputs.hours == 1 else 'Stunden'}"
+        guests = thousands(inputs.guests)
+        return [f"{self.band_label}, {hours}, {self.event_label}, {guests} Gäste", *self.extras]
 
 
 def _round(amount: float, step: int) -> int:
@@ -128,8 +136,10 @@ def quiz_outcome(quiz: QuizDefinition, answers: dict[str, str]) -> QuizOutcome |
 def calculator_results(
     table: PriceTable, results: dict[str, Any] | None
 ) -> dict[str, Any] | list[FieldError]:
-    """A calculator lead's magnet results: its inputs and the range computed from them,
-    plus the lead fields they fill (event type, guests, budget)."""
+    """A calculator lead's magnet results: its inputs and the result computed from them as
+    the page showed it (range, items, the table's note), plus the lead fields the person
+    entered (event type, guests). The range is the calculator's estimate, not a budget the
+    person gave: it stays with the magnet."""
     try:
         inputs = CalculatorInputs.model_validate((results or {}).get("inputs"))
     except ValidationError:
@@ -137,12 +147,11 @@ def calculator_results(
     computed = quote(table, inputs)
     if isinstance(computed, list):
         return computed
+    result = {**computed.as_json(), "details": computed.lines(inputs), "note": table.note}
     return {
-        "quiz_results": {"inputs": inputs.model_dump(), "quote": computed.as_json()},
+        "quiz_results": {"inputs": inputs.model_dump(), "quote": result},
         "event_type": inputs.event_type,
         "guest_count": inputs.guests,
-        "budget_min": computed.low,
-        "budget_max": computed.high,
     }
 
 

@@ -16,6 +16,7 @@ from auftakt_common.db import create_engine
 from auftakt_common.events import (
     EmailBounced,
     EmailComplained,
+    EmailHeld,
     EmailSent,
     NotificationSent,
     utc_now,
@@ -45,6 +46,7 @@ from .models import SCHEMA, outbox
 from .reactions import Reactions
 from .sequences import SequenceBook
 from .settings import MailerSettings
+from .shipped import align_shipped_texts
 from .transports import Transport, create_transport
 
 __all__ = ["MailerService", "create_app", "migrate"]
@@ -57,8 +59,15 @@ _ROUND_GRACE_SECONDS = 30.0
 
 
 def migrate(settings: MailerSettings) -> None:
+    """The schema to head, and the shipped texts nobody edited in the configured form of
+    address."""
     migrate_vault(settings.database_url)
-    run_migrations(settings.database_url, MIGRATIONS, SCHEMA)
+    run_migrations(
+        settings.database_url,
+        MIGRATIONS,
+        SCHEMA,
+        then=lambda conn: align_shipped_texts(conn, settings.address_form),
+    )
 
 
 class MailerService(RunningService):
@@ -107,7 +116,9 @@ class MailerService(RunningService):
             self.dispatcher.preview,
         )
         declare_published(
-            self.broker, SERVICE, (EmailSent, EmailBounced, EmailComplained, NotificationSent)
+            self.broker,
+            SERVICE,
+            (EmailSent, EmailHeld, EmailBounced, EmailComplained, NotificationSent),
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._dispatching: asyncio.Task[None] | None = None

@@ -14,18 +14,46 @@ from uuid import UUID
 
 from auftakt_common.vault import DataKey, SealedValueInvalid
 
-from .domain import DOWNLOAD_URL, LeadFacts, SequenceDefinition, StepDefinition, personalisation
+from .domain import (
+    DOWNLOAD_URL,
+    LeadFacts,
+    LeadProfile,
+    SequenceDefinition,
+    StepDefinition,
+    missing_for,
+    personalisation,
+)
 from .messages import LinkMaker, OutgoingMail, compose, double_opt_in_text
 from .sequences import SequenceBook
 from .settings import MailerSettings
-from .templates import RenderedText, render
+from .templates import RenderedText, placeholders_in, render
 
-__all__ = ["Composer", "Never", "NotNow"]
+__all__ = ["Composer", "Held", "Never", "NotNow"]
 
 
-def _numbers(context: str | None) -> dict[str, int]:
-    """An enrolment's personalisation numbers (JSON text: most are `{}`, parsed only if not)."""
+def _context(context: str | None) -> dict[str, Any]:
+    """What an enrolment kept of its trigger (JSON text: most are `{}`, parsed only if not)."""
     return json.loads(context) if context and context != "{}" else {}
+
+
+def _profile(row: Mapping[str, Any] | None, first_name: str | None) -> LeadProfile:
+    if row is None:
+        return LeadProfile(first_name=first_name)
+    return LeadProfile(
+        first_name=first_name,
+        company=row["company_name"],
+        guest_count=row["guest_count"],
+        budget_min=row["budget_min"],
+        budget_max=row["budget_max"],
+        event_date=row["event_date"],
+        event_type=row["event_type"],
+    )
+
+
+def _used(step: StepDefinition) -> frozenset[str]:
+    return frozenset().union(
+        *(placeholders_in(text) for text in (step.subject, step.body_html, step.body_text))
+    )
 
 
 class Never(Exception):
@@ -38,6 +66,19 @@ class Never(Exception):
 
 class NotNow(Never):
     """This mail cannot go out yet: tried again later."""
+
+
+class Held(Never):
+    """This mail needs figures the lead has not given: it is not sent with invented ones,
+    but kept and shown to sales (`missing`: what is missing, in German)."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("fehlende Angaben: " + ", ".join(missing))
+        self.missing = missing
+
+
+def _filled(values: Mapping[str, str | None]) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value is not None}
 
 
 class Composer:
@@ -80,8 +121,9 @@ class Composer:
                 first_name or "",
                 self._links.confirm(lead_id, issued_at=issued_at),
                 self._settings.doi_link_days,
+                self._settings.address_form,
             )
-            return self._mail(send, recipient, rendered, tracking=False, unsubscribe=False)
+            return self._mail(send, recipient, rendered, tracking=False)
         sequence = self._book.cached(send["sequence_id"])
         step = sequence.step_at(send["position"]) if sequence else None
         if sequence is None or step is None or step.position != send["position"]:
@@ -92,23 +134,19 @@ class Composer:
             if not facts.marketing_allowed:
                 raise Never("no marketing consent")
         values = personalisation(
-            first_name=first_name,
-            company=profile["company_name"],
-            guest_count=profile["guest_count"],
-            budget_max=profile["budget_max"],
-            event_date=profile["event_date"],
-            event_type=profile["event_type"],
-            context=_numbers(send["context"]),
+            _profile(profile, first_name),
+            context=_context(send["context"]),
             slots_left=slots,
+            address_form=self._settings.address_form,
         )
         self._add_download(values, sequence, send)
-        rendered = render(step.subject, step.body_html, step.body_text, values)
-        return self._mail(
-            send, recipient, rendered, tracking=facts.marketing_allowed, unsubscribe=True
-        )
+        if missing := missing_for(values, _used(step)):
+            raise Held(missing)
+        rendered = render(step.subject, step.body_html, step.body_text, _filled(values))
+        return self._mail(send, recipient, rendered, tracking=facts.marketing_allowed)
 
     def _add_download(
-        self, values: dict[str, str], sequence: SequenceDefinition, send: Mapping[str, Any]
+        self, values: dict[str, str | None], sequence: SequenceDefinition, send: Mapping[str, Any]
     ) -> None:
         """The link to the file of the lead magnet that started the sequence, made for this
         lead and send (issued at the send's creation: every rendering is the same)."""
@@ -124,7 +162,6 @@ class Composer:
         rendered: RenderedText,
         *,
         tracking: bool,
-        unsubscribe: bool,
     ) -> OutgoingMail:
         settings = self._settings
         return compose(
@@ -137,7 +174,6 @@ class Composer:
             imprint=settings.mailer_imprint,
             links=self._links,
             tracking=tracking,
-            unsubscribe=unsubscribe,
             message_domain=settings.sender_domain,
             issued_at=send["created_at"],
         )
@@ -150,10 +186,11 @@ class Composer:
         profile: Mapping[str, Any] | None,
         key: DataKey | None,
         slots: Mapping[date, int],
+        context: Mapping[str, Any],
         now: datetime,
     ) -> OutgoingMail:
-        """`step` of `sequence` as this lead would get it (without a lead or its key: the
-        fallbacks)."""
+        """`step` of `sequence` as this lead would get it; what it lacks is marked where it
+        would stand ("[fehlt: Budget]"), since a real send would be held for it."""
         recipient, first_name = "vorschau@example.de", None
         if profile is not None and key is not None and profile["email_ct"] is not None:
             with contextlib.suppress(SealedValueInvalid):
@@ -161,16 +198,15 @@ class Composer:
                 if profile["first_name_ct"]:
                     first_name = key.open("first_name", profile["first_name_ct"])
         values = personalisation(
-            first_name=first_name,
-            company=profile["company_name"] if profile else None,
-            guest_count=profile["guest_count"] if profile else None,
-            budget_max=profile["budget_max"] if profile else None,
-            event_date=profile["event_date"] if profile else None,
-            event_type=profile["event_type"] if profile else None,
-            context={},
+            _profile(profile, first_name),
+            context=context,
             slots_left=slots,
+            address_form=self._settings.address_form,
         )
         send = {"id": uuid.uuid4(), "lead_id": lead_id, "created_at": now}
         self._add_download(values, sequence, send)
-        rendered = render(step.subject, step.body_html, step.body_text, values)
-        return self._mail(send, recipient, rendered, tracking=False, unsubscribe=True)
+        for name in _used(step):
+            if values.get(name) is None:
+                values[name] = f"[fehlt: {missing_for(values, [name])[0]}]"
+        rendered = render(step.subject, step.body_html, step.body_text, _filled(values))
+        return self._mail(send, recipient, rendered, tracking=False)

@@ -27,14 +27,14 @@ from uuid import UUID
 
 import structlog
 from auftakt_common.commands import CommandReply, FieldError, MailPreview, PreviewMail
-from auftakt_common.events import EmailBounced, EmailSent, NotificationSent
+from auftakt_common.events import EmailBounced, EmailHeld, EmailSent, NotificationSent
 from auftakt_common.outbox import OutboxRelay, add_events
 from auftakt_common.vault_store import KeyStore
 from tenacity import AsyncRetrying, stop_after_delay, wait_exponential_jitter
 
 from . import repository as repo
 from .alerts import AlertFailed, AlertSender
-from .composer import Composer, Never, NotNow
+from .composer import Composer, Held, Never, NotNow
 from .domain import LeadFacts, SequenceDefinition, next_step, verdict_for
 from .messages import LinkMaker, OutgoingMail
 from .models import outbox
@@ -114,6 +114,7 @@ class Dispatcher:
                 return _refusal("lead_id", "unbekannter Lead")
             keys, _ = await self._keys.get_openable(conn, [lead_id] if lead_id else [])
             slots = await repo.month_slots(conn)
+            context = await repo.enrolment_context(conn, lead_id, sequence.id) if lead_id else {}
         mail = self._composer.preview(
             sequence,
             step,
@@ -121,6 +122,7 @@ class Dispatcher:
             profile,
             keys.get(lead_id) if lead_id else None,
             slots,
+            context,
             self._clock(),
         )
         preview = MailPreview(
@@ -200,6 +202,8 @@ class Dispatcher:
                 mail = self._composer.compose(send, profiles.get(send["lead_id"]), keys, slots)
             except NotNow as not_now:
                 results.append(self._failure(send, DeliveryFailed(not_now.reason, "retry")))
+            except Held as held:
+                results.append(self._held(send, held))
             except Never as never:
                 results.append(self._result(send, "cancelled", error=never.reason))
             except Exception as exc:  # a text that cannot render: this mail only, loudly
@@ -358,6 +362,20 @@ class Dispatcher:
             marketing=send["marketing"],
         )
         return sent
+
+    def _held(self, send: Mapping[str, Any], held: Held) -> dict[str, Any]:
+        _log.warning("mail held: data missing", send_id=str(send["id"]), missing=held.missing)
+        result = self._result(send, "held", error=held.reason)
+        sequence = self._book.cached(send["sequence_id"])
+        result["event"] = EmailHeld(
+            lead_id=send["lead_id"],
+            send_id=send["id"],
+            sequence_key=sequence.key if sequence else None,
+            sequence_name=sequence.name if sequence else None,
+            step=send["position"],
+            missing=held.missing,
+        )
+        return result
 
     def _sequence_key(self, sequence_id: UUID | None) -> str | None:
         sequence = self._book.cached(sequence_id)

@@ -5,24 +5,33 @@ placeholders say. No database, broker, clock or settings here."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
+from auftakt_common.german import euro_range, thousands
+from auftakt_common.settings import AddressForm
+
 __all__ = [
+    "CALCULATOR",
+    "CALCULATOR_PLACEHOLDERS",
     "DOWNLOAD_URL",
     "GERMAN_MONTHS",
+    "LEAD_PLACEHOLDERS",
     "LeadFacts",
+    "LeadProfile",
     "PLACEHOLDERS",
+    "PLACEHOLDER_TITLES",
+    "STAND_INS",
     "SequenceDefinition",
     "StepDefinition",
     "TRIGGER_FIELDS",
     "Trigger",
     "Verdict",
-    "enrolment_context",
-    "format_euro",
+    "magnet_context",
+    "missing_for",
     "next_step",
     "personalisation",
     "verdict_for",
@@ -43,16 +52,43 @@ GERMAN_MONTHS = (
     "Dezember",
 )
 
-# the placeholders a sequence may use, with what they say when the lead left them empty
-PLACEHOLDERS: dict[str, str] = {
-    "first_name": "zusammen",  # "Hallo {{ first_name }}," → "Hallo zusammen,"
-    "company": "euer Team",
-    "guests": "100",
-    "budget": "4.500",
-    "month": "Dezember",
-    "slots_left": "wenige",
-    "event_type": "Firmenevent",
+# the lead's facts a text may use. Words stand in for a few when the lead left them empty
+# (a greeting, a generic noun); figures never do: a step that needs a figure the lead has
+# not given is held and shown to sales, never sent with an invented one
+LEAD_PLACEHOLDERS = (
+    "first_name",
+    "company",
+    "event_type",
+    "guests",
+    "budget",
+    "month",
+    "slots_left",
+)
+# the budget calculator's own result, kept with the request that started the sequence
+# (only in sequences the calculator's request starts)
+CALCULATOR_PLACEHOLDERS = (
+    "calculator_range",
+    "calculator_guests",
+    "calculator_details",
+    "calculator_note",
+)
+PLACEHOLDERS = LEAD_PLACEHOLDERS + CALCULATOR_PLACEHOLDERS
+STAND_INS: dict[AddressForm, dict[str, str]] = {
+    "sie": {"first_name": "zusammen", "company": "Ihr Team", "event_type": "Firmenevent"},
+    "du": {"first_name": "zusammen", "company": "euer Team", "event_type": "Firmenevent"},
 }
+# what a missing placeholder is called where sales sees a held mail
+PLACEHOLDER_TITLES: dict[str, str] = {
+    "guests": "Gästezahl",
+    "budget": "Budget",
+    "month": "Eventdatum",
+    "slots_left": "freie Termine im Eventmonat",
+    "calculator_range": "Ergebnis des Budget-Rechners",
+    "calculator_guests": "Ergebnis des Budget-Rechners",
+    "calculator_details": "Ergebnis des Budget-Rechners",
+    "calculator_note": "Ergebnis des Budget-Rechners",
+}
+CALCULATOR = "budget_calculator"  # the lead magnet whose result the calculator placeholders show
 # the placeholder for the personal link to the file of the lead magnet that started the
 # sequence (made per send, never empty; only in sequences a magnet's request starts)
 DOWNLOAD_URL = "download_url"
@@ -258,67 +294,91 @@ def first_step(sequence: SequenceDefinition, enrolled_at: datetime) -> tuple[int
     return next_step(sequence, None, enrolled_at)
 
 
-def format_euro(amount: int) -> str:
-    """German thousands separator: 4500 → "4.500"."""
-    return f"{amount:,}".replace(",", ".")
+def magnet_context(magnet_type: str, results: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What an enrolment keeps of the request that started it: the calculator's own result
+    as capture computed it from the price table (range, guests, the line of items the page
+    showed), so its mails repeat exactly that. Nothing personal; nothing from the browser."""
+    if magnet_type != CALCULATOR or not results:
+        return {}
+    quote, inputs = results.get("quote"), results.get("inputs")
+    if not isinstance(quote, Mapping) or not isinstance(inputs, Mapping):
+        return {}
+    low, high, guests = quote.get("min"), quote.get("max"), inputs.get("guests")
+    if not all(_whole(value) for value in (low, high, guests)):
+        return {}
+    lines = quote.get("details")
+    if not isinstance(lines, list) or not lines:  # a result stored before they were kept
+        lines = [quote.get("band"), quote.get("event"), *(quote.get("extras") or [])]
+    details = ", ".join(str(line) for line in lines if line)
+    note = quote.get("note") if isinstance(quote.get("note"), str) else ""
+    return {
+        "calculator": {
+            "low": low,
+            "high": high,
+            "guests": guests,
+            "details": details,
+            "note": note,
+        }
+    }
 
 
-_CONTEXT_NUMBERS = {
-    "guests": ("guests", "guest_count", "gaeste"),
-    "budget": ("budget", "budget_max", "price_max", "preis_max", "price"),
-}
-
-
-def enrolment_context(detail: Mapping[str, Any]) -> dict[str, int]:
-    """Numbers from the triggering event worth personalising with (the calculator's guests
-    and price): whole numbers only, so nothing personal travels into a mail by accident."""
-    context: dict[str, int] = {}
-    for name, keys in _CONTEXT_NUMBERS.items():
-        for key in keys:
-            value = detail.get(key)
-            if isinstance(value, bool):
-                continue
-            if isinstance(value, int | float) and 0 < value < 10_000_000:
-                context[name] = int(value)
-                break
-    return context
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10_000_000
 
 
 def _month_key(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+@dataclass(frozen=True, slots=True)
+class LeadProfile:
+    """The lead's facts a mail is personalised with, as the mailer stored them."""
+
+    first_name: str | None = None
+    company: str | None = None
+    guest_count: int | None = None
+    budget_min: int | None = None
+    budget_max: int | None = None
+    event_date: dt.date | None = None
+    event_type: str | None = None
+
+
 def personalisation(
+    lead: LeadProfile,
     *,
-    first_name: str | None,
-    company: str | None,
-    guest_count: int | None,
-    budget_max: int | None,
-    event_date: dt.date | None,
-    event_type: str | None,
-    context: Mapping[str, int],
+    context: Mapping[str, Any],
     slots_left: Mapping[dt.date, int],
-) -> dict[str, str]:
-    """Every placeholder's value for one lead, with the German fallback where it is empty."""
-    guests = context.get("guests") or guest_count
-    budget = context.get("budget") or budget_max
-    values = {
-        "first_name": (first_name or "").strip() or None,
-        "company": (company or "").strip() or None,
-        "guests": format_euro(guests) if guests else None,
-        "budget": format_euro(budget) if budget else None,
-        "month": GERMAN_MONTHS[event_date.month - 1] if event_date else None,
-        "slots_left": None,
-        "event_type": _EVENT_TYPE_NAMES.get((event_type or "").lower(), event_type or None),
+    address_form: AddressForm,
+) -> dict[str, str | None]:
+    """Every placeholder's value for one lead: words stand in where the lead left a word
+    empty; a figure it has not given is None (a step that uses it is held)."""
+    month = _month_key(lead.event_date) if lead.event_date else None
+    event_type = (lead.event_type or "").lower()
+    values: dict[str, str | None] = {
+        "first_name": (lead.first_name or "").strip() or None,
+        "company": (lead.company or "").strip() or None,
+        "event_type": _EVENT_TYPE_NAMES.get(event_type, lead.event_type or None),
+        "guests": thousands(lead.guest_count) if lead.guest_count else None,
+        "budget": euro_range(lead.budget_min, lead.budget_max),
+        "month": GERMAN_MONTHS[month.month - 1] if month else None,
+        "slots_left": str(slots_left[month]) if month and month in slots_left else None,
+        **dict.fromkeys(CALCULATOR_PLACEHOLDERS),
     }
-    month = _month_key(event_date) if event_date else None
-    if month is not None and month in slots_left:
-        values["slots_left"] = str(slots_left[month])
-    elif event_date is None:
-        december = [left for key, left in slots_left.items() if key.month == 12]
-        if december:
-            values["slots_left"] = str(december[0])
-    return {name: value or PLACEHOLDERS[name] for name, value in values.items()}
+    calculator = context.get("calculator")
+    if isinstance(calculator, Mapping):
+        values["calculator_range"] = euro_range(calculator["low"], calculator["high"])
+        values["calculator_guests"] = thousands(calculator["guests"])
+        values["calculator_details"] = str(calculator["details"])
+        values["calculator_note"] = str(calculator.get("note") or "")
+    for name, stand_in in STAND_INS[address_form].items():
+        values[name] = values[name] or stand_in
+    return values
+
+
+def missing_for(values: Mapping[str, str | None], used: Iterable[str]) -> list[str]:
+    """The placeholders a text uses that have no value for this lead, in German, once each."""
+    titles = [PLACEHOLDER_TITLES.get(name, name) for name in used if values.get(name) is None]
+    return sorted(set(titles))
 
 
 def ordered_steps(steps: Sequence[StepDefinition]) -> tuple[StepDefinition, ...]:

@@ -39,6 +39,7 @@ from auftakt_common.outbox import OutboxRelay
 from faststream.nats import NatsBroker
 
 from . import repository as repo
+from .domain import magnet_context
 from .reactions import Reactions
 from .sequences import (
     SequenceBook,
@@ -86,7 +87,8 @@ def register_handlers(
     @subscriber(LeadMagnetDownloaded)
     async def on_lead_magnet_downloaded(event: LeadMagnetDownloaded) -> None:
         fields = {"magnet_type": event.magnet_type, "magnet_name": event.magnet_name}
-        await reactions.triggered(event.lead_id, event, fields)
+        context = magnet_context(event.magnet_type, event.quiz_results)
+        await reactions.triggered(event.lead_id, event, fields, context)
         wake_dispatcher()
 
     @subscriber(ActivityRecorded)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from auftakt_common.settings import AddressForm
 from auftakt_common.tokens import MailLink, MailLinks
 
 from .templates import RenderedText
@@ -107,12 +108,12 @@ def compose(
     imprint: str,
     links: LinkMaker,
     tracking: bool,
-    unsubscribe: bool,
     message_domain: str,
     issued_at: datetime,
 ) -> OutgoingMail:
-    """The mail as it leaves: tracking only when `tracking` (marketing consent given), the
-    unsubscribe link and RFC 8058 one-click headers when `unsubscribe`."""
+    """The mail as it leaves: tracking only when `tracking` (marketing consent given); the
+    unsubscribe link and RFC 8058 one-click headers always (the confirmation mail too: its
+    link ends the pending request)."""
     headers = {"Message-ID": f"<{send_id}@{message_domain}>"}
     if reply_to:
         headers["Reply-To"] = reply_to
@@ -122,15 +123,13 @@ def compose(
     imprint_html = "<br>".join(html.escape(line) for line in imprint.splitlines())
     footer_html = f"{imprint_html}"
     footer_text = f"\n\n-- \n{imprint}"
-    if unsubscribe:
-        url = links.unsubscribe(lead_id, send_id, issued_at=issued_at)
-        headers["List-Unsubscribe"] = f"<{url}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        footer_html += (
-            "<br>Sie möchten keine E-Mails mehr von uns? "
-            f'<a href="{html.escape(url)}">Hier abmelden</a>.'
-        )
-        footer_text += f"\nKeine E-Mails mehr? Abmelden: {url}"
+    url = links.unsubscribe(lead_id, send_id, issued_at=issued_at)
+    headers["List-Unsubscribe"] = f"<{url}>"
+    headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    footer_html += (
+        f'<br>Keine E-Mails mehr von uns? <a href="{html.escape(url)}">Hier abmelden</a>.'
+    )
+    footer_text += f"\nKeine E-Mails mehr? Abmelden: {url}"
     footer = (
         '<hr style="border:0;border-top:1px solid #ddd;margin:24px 0 12px">'
         f'<p style="font-size:12px;color:#777">{footer_html}</p>'
@@ -146,28 +145,48 @@ def compose(
     )
 
 
-def double_opt_in_text(first_name: str, confirm_url: str, link_days: int) -> RenderedText:
-    """The confirmation mail (German): one link, nothing else; it is not advertising."""
+_DOI_WORDS: dict[AddressForm, dict[str, str]] = {
+    "sie": {
+        "subject": "Bitte bestätigen Sie Ihre Anmeldung",
+        "signed_up": "Sie haben sich auf unserer Website für Tipps und Angebote rund um "
+        "Live-Musik für Ihr Firmenevent angemeldet.",
+        "confirm": "Bitte bestätigen Sie Ihre Anmeldung",
+        "ignore": "Wenn Sie sich nicht angemeldet haben, ignorieren Sie diese E-Mail "
+        "einfach: Sie erhalten dann keine weiteren Nachrichten.",
+    },
+    "du": {
+        "subject": "Bitte bestätige deine Anmeldung",
+        "signed_up": "Du hast dich auf unserer Website für Tipps und Angebote rund um "
+        "Live-Musik für dein Firmenevent angemeldet.",
+        "confirm": "Bitte bestätige deine Anmeldung",
+        "ignore": "Wenn du dich nicht angemeldet hast, ignoriere diese E-Mail einfach: Du "
+        "erhältst dann keine weiteren Nachrichten.",
+    },
+}
+
+
+def double_opt_in_text(
+    first_name: str, confirm_url: str, link_days: int, address_form: AddressForm
+) -> RenderedText:
+    """The confirmation mail (German, in the configured form of address): one link,
+    nothing else; it is not advertising."""
+    words = _DOI_WORDS[address_form]
     greeting = f"Hallo {first_name}" if first_name else "Hallo"
-    subject = "Bitte bestätigen Sie Ihre Anmeldung"
+    valid = f"Der Link ist {link_days} Tage gültig."
     text = (
         f"{greeting},\n\n"
-        "Sie haben sich auf unserer Website für Tipps und Angebote rund um Live-Musik für "
-        "Ihr Firmenevent angemeldet. Bitte bestätigen Sie Ihre Anmeldung mit diesem Link:\n\n"
+        f"{words['signed_up']} {words['confirm']} mit diesem Link:\n\n"
         f"{confirm_url}\n\n"
-        f"Der Link ist {link_days} Tage gültig. Wenn Sie sich nicht angemeldet haben, "
-        "ignorieren Sie diese E-Mail einfach: Sie erhalten dann keine weiteren Nachrichten.\n\n"
+        f"{valid} {words['ignore']}\n\n"
         "Viele Grüße\nJonas von Musik für Firmen"
     )
     body = (
         f"<p>{html.escape(greeting)},</p>"
-        "<p>Sie haben sich auf unserer Website für Tipps und Angebote rund um Live-Musik für "
-        "Ihr Firmenevent angemeldet. Bitte bestätigen Sie Ihre Anmeldung:</p>"
+        f"<p>{words['signed_up']} {words['confirm']}:</p>"
         f'<p><a href="{html.escape(confirm_url)}" style="display:inline-block;padding:12px 20px;'
         'background:#b3261e;color:#fff;text-decoration:none;border-radius:4px">'
         "Anmeldung bestätigen</a></p>"
-        f"<p>Der Link ist {link_days} Tage gültig. Wenn Sie sich nicht angemeldet haben, "
-        "ignorieren Sie diese E-Mail einfach: Sie erhalten dann keine weiteren Nachrichten.</p>"
+        f"<p>{valid} {words['ignore']}</p>"
         "<p>Viele Grüße<br>Jonas von Musik für Firmen</p>"
     )
-    return RenderedText(subject=subject, html=body, text=text)
+    return RenderedText(subject=words["subject"], html=body, text=text)

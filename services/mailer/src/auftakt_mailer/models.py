@@ -83,6 +83,7 @@ class LeadRow(Base):
     event_type: Mapped[str | None] = mapped_column(String(50))
     event_date: Mapped[date | None] = mapped_column(Date)
     guest_count: Mapped[int | None] = mapped_column(Integer)
+    budget_min: Mapped[int | None] = mapped_column(Integer)
     budget_max: Mapped[int | None] = mapped_column(Integer)
     consent_requested_at: Mapped[datetime | None] = _at()
     consent_confirmed_at: Mapped[datetime | None] = _at()
@@ -111,7 +112,7 @@ class EnrolmentRow(Base):
     state: Mapped[str] = mapped_column(String(20))
     next_position: Mapped[int | None] = mapped_column(SmallInteger)
     next_due_at: Mapped[datetime | None] = _at()
-    context: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=text("'{}'"))
+    context: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     cause_event_id: Mapped[UUID | None] = mapped_column()
     enrolled_at: Mapped[datetime] = _at(nullable=False)
     ended_at: Mapped[datetime | None] = _at()
@@ -143,7 +144,7 @@ class SendRow(Base):
     position: Mapped[int | None] = mapped_column(SmallInteger)
     kind: Mapped[str] = mapped_column(String(20))  # sequence | double_opt_in
     marketing: Mapped[bool] = mapped_column()
-    # queued | sending | sent | retry | failed | cancelled | unknown
+    # queued | sending | sent | retry | failed | cancelled | unknown | held (data missing)
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     next_attempt_at: Mapped[datetime | None] = _at()
@@ -175,8 +176,8 @@ class NotificationRow(Base):
     lead_id: Mapped[UUID] = mapped_column()
     stage: Mapped[str] = mapped_column(String(10))
     score: Mapped[int] = mapped_column(SmallInteger)
-    channel: Mapped[str] = mapped_column(String(20))  # slack | whatsapp
-    recipient: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))  # email | slack | whatsapp
+    recipient: Mapped[str] = mapped_column(String(320))
     entry_event_id: Mapped[UUID] = mapped_column()
     status: Mapped[str] = mapped_column(String(20))  # queued | sending | sent | retry | failed
     attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))

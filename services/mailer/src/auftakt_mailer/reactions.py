@@ -27,7 +27,7 @@ from auftakt_common.vault import from_text
 
 from . import repository as repo
 from .alerts import AlertSender
-from .domain import SequenceDefinition, enrolment_context, first_step
+from .domain import SequenceDefinition, first_step
 from .sequences import SequenceBook
 from .settings import MailerSettings
 
@@ -38,6 +38,8 @@ _log = structlog.get_logger("auftakt.mailer")
 Clock = Callable[[], datetime]
 # a second request this soon after the first (a double submit) gets no second mail
 _REPEAT_WINDOW = timedelta(minutes=10)
+# a mail held for missing figures is tried again when the lead changes, for this long
+_HELD_FOR = timedelta(days=7)
 
 
 def _sealed(value: str | None) -> bytes | None:
@@ -73,6 +75,7 @@ class Reactions:
                     "event_type": lead.event.type,
                     "event_date": lead.event.date,
                     "guest_count": lead.event.guest_count,
+                    "budget_min": lead.event.budget_min,
                     "budget_max": lead.event.budget_max,
                     "snapshot_at": event.occurred_at,
                 },
@@ -82,6 +85,9 @@ class Reactions:
                 await self._enrol(
                     conn, event.lead_id, event.subject, fields, {}, event, self._clock()
                 )
+            elif stored:  # the figures a held mail waited for may be here now
+                now = self._clock()
+                await repo.release_held_sends(conn, event.lead_id, now, now - _HELD_FOR)
 
     async def consent_requested(self, event: ConsentRequested) -> None:
         """A form asked for marketing consent: the double-opt-in mail, at once (one per
@@ -115,16 +121,17 @@ class Reactions:
         lead_id: UUID,
         event: Any,
         fields: Mapping[str, Any],
-        detail: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
     ) -> None:
-        """An event that may start sequences (a download, the calculator, …). A lead
-        magnet asked for again gets its content again: the first step, if transactional
-        (its download link may have expired), not the nurture after it."""
+        """An event that may start sequences (a download, the calculator's result, …),
+        with what the enrolment keeps of it (`context`). A lead magnet asked for again
+        gets its content again: the first step, if transactional (its download link may
+        have expired), not the nurture after it."""
         if not (sequences := await self._book.matching(event.subject, fields)):
             return  # most events start nothing: no transaction for them
         now = self._clock()
         async with self._relay.transaction() as conn:
-            new = await self._enrol(conn, lead_id, event.subject, fields, detail or {}, event, now)
+            new = await self._enrol(conn, lead_id, event.subject, fields, context or {}, event, now)
             if event.subject != LeadMagnetDownloaded.subject:
                 return
             for sequence in sequences:
@@ -166,7 +173,7 @@ class Reactions:
             "page_url": event.page_url,
             "target": event.target,
         }
-        await self.triggered(event.lead_id, event, fields, event.detail)
+        await self.triggered(event.lead_id, event, fields)
 
     async def _enrol(
         self,
@@ -174,7 +181,7 @@ class Reactions:
         lead_id: UUID,
         subject: str,
         fields: Mapping[str, Any],
-        detail: Mapping[str, Any],
+        context: Mapping[str, Any],
         event: Any,
         now: datetime,
     ) -> set[UUID]:
@@ -192,7 +199,7 @@ class Reactions:
                     "sequence_id": sequence.id,
                     "next_position": position,
                     "next_due_at": due_at,
-                    "context": enrolment_context(detail),
+                    "context": context,
                     "cause_event_id": event.event_id,
                     "enrolled_at": now,
                 }

@@ -179,15 +179,16 @@ async def upsert_lead_snapshot(conn: AsyncConnection, values: Mapping[str, Any])
     rows = await _rows(
         conn,
         f"""INSERT INTO mailer.leads (lead_id, email_ct, first_name_ct, company_name, event_type,
-                event_date, guest_count, budget_max, snapshot_at)
+                event_date, guest_count, budget_min, budget_max, snapshot_at)
             SELECT %(lead_id)s, %(email_ct)s, %(first_name_ct)s, %(company_name)s,
-                %(event_type)s, %(event_date)s, %(guest_count)s, %(budget_max)s,
-                %(snapshot_at)s
+                %(event_type)s, %(event_date)s, %(guest_count)s, %(budget_min)s,
+                %(budget_max)s, %(snapshot_at)s
             WHERE {_NOT_ERASED}
             ON CONFLICT (lead_id) DO UPDATE SET email_ct = excluded.email_ct,
                 first_name_ct = excluded.first_name_ct, company_name = excluded.company_name,
                 event_type = excluded.event_type, event_date = excluded.event_date,
-                guest_count = excluded.guest_count, budget_max = excluded.budget_max,
+                guest_count = excluded.guest_count, budget_min = excluded.budget_min,
+                budget_max = excluded.budget_max,
                 snapshot_at = excluded.snapshot_at
             WHERE mailer.leads.snapshot_at IS NULL
                OR mailer.leads.snapshot_at <= excluded.snapshot_at
@@ -272,7 +273,7 @@ async def lead_profiles(
     rows = await _rows(
         conn,
         f"""SELECT {_FACT_COLUMNS}, email_ct, first_name_ct, company_name, event_type,
-                   event_date, guest_count, budget_max
+                   event_date, guest_count, budget_min, budget_max
             FROM mailer.leads WHERE lead_id = ANY(%(ids)b) ORDER BY lead_id"""
         + (" FOR SHARE" if lock else ""),
         {"ids": list(lead_ids)},
@@ -295,6 +296,18 @@ async def erase_lead(conn: AsyncConnection, lead_id: UUID) -> None:
 
 
 # --- enrolments --------------------------------------------------------------------------
+
+
+async def enrolment_context(
+    conn: AsyncConnection, lead_id: UUID, sequence_id: UUID
+) -> dict[str, Any]:
+    """What the lead's enrolment in this sequence kept of its trigger ({} if none)."""
+    rows = await _rows(
+        conn,
+        "SELECT context FROM mailer.enrolments WHERE lead_id = %(lead)s AND sequence_id = %(seq)s",
+        {"lead": lead_id, "seq": sequence_id},
+    )
+    return dict(rows[0]["context"]) if rows else {}
 
 
 async def enrol(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> set[UUID]:
@@ -448,6 +461,19 @@ async def queue_send(conn: AsyncConnection, row: Mapping[str, Any]) -> bool:
                 ON CONFLICT (dedupe_key) DO NOTHING""",
             {"sequence_id": None, "position": None, **row},
         )
+    )
+
+
+async def release_held_sends(
+    conn: AsyncConnection, lead_id: UUID, now: datetime, held_since: datetime
+) -> int:
+    """The lead's mails held for missing figures since `held_since`: due again (composed
+    anew; held again if the figures are still missing)."""
+    return await _execute(
+        conn,
+        """UPDATE mailer.sends SET status = 'queued', next_attempt_at = %(now)s
+           WHERE lead_id = %(lead_id)s AND status = 'held' AND created_at >= %(since)s""",
+        {"lead_id": lead_id, "now": now, "since": held_since},
     )
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import repository as repo
 from .domain import (
+    CALCULATOR,
+    CALCULATOR_PLACEHOLDERS,
     DOWNLOAD_URL,
     TRIGGER_FIELDS,
     SequenceDefinition,
@@ -30,6 +32,11 @@ _CHECK_INTERVAL_SECONDS = 1.0
 _DOWNLOAD_WITHOUT_MAGNET = (
     "{{ " + DOWNLOAD_URL + " }} gibt es nur in Sequenzen mit dem Auslöser "
     "lead.magnet_downloaded und einem magnet_type: der Link führt zu dessen Datei"
+)
+_CALCULATOR_ELSEWHERE = (
+    "die Zahlen des Budget-Rechners ({{ calculator_… }}) gibt es nur in Sequenzen, die die "
+    "Anfrage des Budget-Rechners startet (lead.magnet_downloaded, magnet_type "
+    f"{CALCULATOR}): nur dort liegt sein Ergebnis vor"
 )
 
 
@@ -78,6 +85,8 @@ def sequence_errors(sequence: MailSequence) -> list[FieldError]:
                 errors.append(FieldError(field=field, message=problem.message))
             elif magnet is None and DOWNLOAD_URL in placeholders_in(source):
                 errors.append(FieldError(field=field, message=_DOWNLOAD_WITHOUT_MAGNET))
+            elif magnet != CALCULATOR and placeholders_in(source) & set(CALCULATOR_PLACEHOLDERS):
+                errors.append(FieldError(field=field, message=_CALCULATOR_ELSEWHERE))
     return errors
 
 
