@@ -7,11 +7,13 @@ dashboard's command, answered at once or said to be working."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from uuid import UUID, uuid4
 
 import httpx
 from auftakt_capture.settings import CaptureSettings
 from auftakt_common.events import LeadStageChanged
+from auftakt_enrichment.analysis import AnalysisInput, EventFacts, rule_based_analysis
 from auftakt_enrichment.app import EnrichmentService
 from auftakt_enrichment.settings import EnrichmentSettings
 from auftakt_scoring.app import ScoringService
@@ -294,3 +296,31 @@ async def test_a_lead_enrichment_never_heard_of_is_waited_for_not_analysed_blind
         lambda: _analyses(db, stranger), lambda rows: bool(rows) and rows[0]["attempts"] == 1
     )
     assert (job[0]["status"], job[0]["method"]) == ("pending", None)  # due again in a minute
+
+
+def test_the_rule_based_texts_name_the_event_with_its_article_and_its_umlaut() -> None:
+    hot = AnalysisInput(
+        today=dt.date(2026, 3, 2),
+        score=85,
+        stage="burning",
+        event=EventFacts(
+            type="firmenjubilaeum", date=dt.date(2026, 4, 11), days_until=40, budget_max=8000
+        ),
+        activities={"calendar_booking_started": 1},
+    )
+    analysis = rule_based_analysis(hot)
+    assert "für das Firmenjubiläum" in analysis.recommended_approach
+    assert "Termin steht: das Firmenjubiläum in 40 Tagen" in analysis.buying_signals
+    assert "Budget genannt: bis 8.000 €" in analysis.buying_signals
+    warm = hot.model_copy(
+        update={
+            "score": 35,
+            "stage": "warm",
+            "activities": {},
+            "event": EventFacts(type="weihnachtsfeier", budget_min=5000),
+        }
+    )
+    analysis = rule_based_analysis(warm)
+    assert "Referenz für die Weihnachtsfeier" in analysis.recommended_approach
+    assert "Budget genannt: ab 5.000 €" in analysis.buying_signals
+    assert "Firmenjubilaeum" not in str(analysis) and "die Firmen" not in str(analysis)

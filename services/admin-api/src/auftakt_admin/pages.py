@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 import psycopg
 import structlog
 from auftakt_common.db import is_database_unavailable
+from auftakt_common.event_types import EVENT_TYPES, event_type_title
+from auftakt_common.german import euro_range
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -84,17 +86,6 @@ ACTIVITY_LABELS = {
     "download": "Download",
 }
 
-EVENT_TYPE_LABELS = {
-    "weihnachtsfeier": "Weihnachtsfeier",
-    "sommerfest": "Sommerfest",
-    "firmenjubilaeum": "Firmenjubiläum",
-    "jubilaeum": "Jubiläum",
-    "firmenfeier": "Firmenfeier",
-    "gala": "Gala",
-    "konferenz": "Konferenz",
-    "messe": "Messe",
-    "hochzeit": "Hochzeit",
-}
 ATTRIBUTION_LABELS = {
     "source": "Quelle (Formular)",
     "medium": "Medium",
@@ -115,7 +106,9 @@ def _web_link(url: str | None) -> bool:
 
 
 templates.env.globals.update(
-    EVENT_TYPE_LABELS=EVENT_TYPE_LABELS,
+    EVENT_TYPES=EVENT_TYPES,
+    event_type_title=event_type_title,
+    euro_range=euro_range,
     ATTRIBUTION_LABELS=ATTRIBUTION_LABELS,
     STAGE_LABELS=STAGE_LABELS,
     STATUS_LABELS=STATUS_LABELS,

@@ -12,7 +12,9 @@ import hashlib
 import json
 from typing import Any, Literal
 
+from auftakt_common.event_types import Case, event_type
 from auftakt_common.events import IntentLevel, LeadAnalysis
+from auftakt_common.german import euro, euro_range
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
@@ -165,16 +167,6 @@ _WARM_ACTIONS = {
     "about_us_visited": "Hat die Über-uns-Seite besucht",
     "email_clicked": "Hat auf einen Link in unseren E-Mails geklickt",
 }
-_EVENT_NAMES = {
-    "weihnachtsfeier": "Weihnachtsfeier",
-    "sommerfest": "Sommerfest",
-    "jubilaeum": "Jubiläum",
-    "gala": "Gala",
-    "messe": "Messe",
-    "firmenfeier": "Firmenfeier",
-    "incentive": "Incentive-Event",
-    "konferenz": "Konferenz",
-}
 _ROLE_NAMES = {
     "geschaeftsfuehrung": "Geschäftsführung",
     "hr": "Personal/HR",
@@ -184,14 +176,9 @@ _ROLE_NAMES = {
 }
 
 
-def _euro(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " €"
-
-
-def _event_name(event: EventFacts) -> str:
-    if not event.type:
-        return "das Event"
-    return "die " + _EVENT_NAMES.get(event.type, event.type.replace("_", " ").title())
+def _event_name(event: EventFacts, case: Case = "nominative") -> str:
+    """The event with its article ("das Firmenjubiläum"); "das Event" when none is named."""
+    return event_type(event.type).with_article(case)
 
 
 def _seen(analysis_input: AnalysisInput) -> set[str]:
@@ -211,9 +198,8 @@ def _signals(analysis_input: AnalysisInput, seen: set[str]) -> list[str]:
     event = facts.event
     if event.days_until is not None and 0 <= event.days_until <= 120:
         signals.append(f"Termin steht: {_event_name(event)} in {event.days_until} Tagen")
-    if event.budget_max:
-        low = f"{_euro(event.budget_min)} – " if event.budget_min else "bis "
-        signals.append(f"Budget genannt: {low}{_euro(event.budget_max)}")
+    if budget := euro_range(event.budget_min, event.budget_max):
+        signals.append(f"Budget genannt: {budget}")
     if event.guest_count and event.guest_count >= 50:
         signals.append(f"{event.guest_count} Gäste erwartet")
     company = facts.company
@@ -261,9 +247,9 @@ def _intent(analysis_input: AnalysisInput, seen: set[str], qualification: int) -
 
 def _approach(analysis_input: AnalysisInput, intent: IntentLevel) -> tuple[str, str]:
     event = analysis_input.event
-    name = _event_name(event)
+    name = _event_name(event, "accusative")  # "für das Firmenjubiläum"
     guests = f" für {event.guest_count} Gäste" if event.guest_count else ""
-    budget = f" im Rahmen von {_euro(event.budget_max)}" if event.budget_max else ""
+    budget = f" im Rahmen von {euro(event.budget_max)}" if event.budget_max else ""
     if intent == "high":
         approach = (
             f"Persönlich anrufen, solange das Interesse frisch ist. Ein konkretes Angebot "

@@ -1,0 +1,57 @@
+"""What sales read on a lead's page, in German: the event type's title, the budget as
+people say it, score reasons with their points once, magnets and mails by their titles,
+an honest analysis button, and a failed enrichment said so."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+import httpx
+from auftakt_admin.app import AdminService
+from auftakt_common.events import Event, EventDetails
+from nats.aio.client import Client
+
+from tests.admin.conftest import Staff
+from tests.admin.helpers import all_projected, log_in, new_lead
+from tests.scoring.helpers import publish
+
+AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+async def _project(admin: AdminService, nc: Client, *events: Event) -> None:
+    for event in events:
+        await publish(nc, event)
+    await all_projected(admin, list(events))
+
+
+async def _lead(admin: AdminService, nc: Client, details: EventDetails, *later: Event) -> UUID:
+    lead_id, created = await new_lead(admin, AT)
+    created = created.model_copy(
+        update={"lead": created.lead.model_copy(update={"event": details})}
+    )
+    await _project(admin, nc, created, *later)
+    return lead_id
+
+
+def _fact(page: str, name: str) -> str:
+    return page.split(f"<dt>{name}</dt><dd>")[1].split("</dd>")[0]
+
+
+async def test_a_budget_reads_up_to_from_or_between_and_the_event_type_by_its_title(
+    admin: AdminService, admin_http: httpx.AsyncClient, sales_user: Staff, nc: Client
+) -> None:
+    await log_in(admin_http, sales_user.email, sales_user.password)
+    cases = [
+        (EventDetails(type="firmenjubilaeum", budget_max=8000), "bis 8.000 €"),
+        (EventDetails(type="weihnachtsfeier", budget_min=5000), "ab 5.000 €"),
+        (EventDetails(type="sommerfest", budget_min=5000, budget_max=8000), "5.000 – 8.000 €"),
+        (EventDetails(type="sommerfest"), "–"),
+    ]
+    for details, budget in cases:
+        lead_id = await _lead(admin, nc, details)
+        page = (await admin_http.get(f"/admin/leads/{lead_id}")).text
+        assert _fact(page, "Budget") == budget
+    jubilee = await _lead(admin, nc, EventDetails(type="firmenjubilaeum"))
+    page = (await admin_http.get(f"/admin/leads/{jubilee}")).text
+    assert _fact(page, "Art") == "Firmenjubiläum"
