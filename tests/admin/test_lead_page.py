@@ -4,12 +4,12 @@ an honest analysis button, and a failed enrichment said so."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import httpx
 from auftakt_admin.app import AdminService
-from auftakt_common.events import Event, EventDetails
+from auftakt_common.events import Event, EventDetails, LeadScored, ScoreChange
 from nats.aio.client import Client
 
 from tests.admin.conftest import Staff
@@ -55,3 +55,35 @@ async def test_a_budget_reads_up_to_from_or_between_and_the_event_type_by_its_ti
     jubilee = await _lead(admin, nc, EventDetails(type="firmenjubilaeum"))
     page = (await admin_http.get(f"/admin/leads/{jubilee}")).text
     assert _fact(page, "Art") == "Firmenjubiläum"
+
+
+async def test_a_score_reason_shows_its_points_once(
+    admin: AdminService, admin_http: httpx.AsyncClient, sales_user: Staff, nc: Client
+) -> None:
+    await log_in(admin_http, sales_user.email, sales_user.password)
+    lead_id, created = await new_lead(admin, AT)
+    scored = [
+        LeadScored(
+            occurred_at=AT + timedelta(minutes=minute),
+            lead_id=lead_id,
+            score=score,
+            previous_score=score - delta,
+            stage="warm",
+            changes=[ScoreChange(activity=activity, points=delta, delta=delta, reason=reason)],
+        )
+        for minute, score, delta, activity, reason in (
+            # as scoring said it before the delta had its own place, and as it says it now
+            (1, 25, 25, "budget_calculator_used", "Budget Calculator verwendet (+25)"),
+            (2, 45, 20, "pricing_page_visited", "Preisseite besucht"),
+        )
+    ]
+    await _project(admin, nc, created, *scored)
+    page = (await admin_http.get(f"/admin/leads/{lead_id}")).text
+    history = page.split('class="score-history"')[1].split("</ol>")[0]
+    assert history.count("+25") == 1 and history.count("+20") == 1
+    assert "Preisseite besucht" in history
+    detail = (await admin_http.get(f"/api/v1/leads/{lead_id}")).json()
+    assert [entry["reason"] for entry in detail["score_history"]] == [
+        "Preisseite besucht",
+        "Budget Calculator verwendet",
+    ]

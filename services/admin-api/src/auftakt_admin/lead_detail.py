@@ -109,6 +109,12 @@ class LeadDetail:
     status_history: list[StatusEntry] = field(default_factory=list)
 
 
+def _reason(reason: str, delta: int) -> str:
+    """The rule's description: reasons scored before it was kept apart from the delta
+    end in it ("… (+25)"), and the page shows the delta beside the reason already."""
+    return reason.removesuffix(f" ({delta:+d})")
+
+
 async def lead_detail(
     conn: AsyncConnection, keys: KeyStore, lead_id: UUID, *, timeline_limit: int = 200
 ) -> LeadDetail | None:
@@ -185,7 +191,10 @@ async def lead_detail(
         .order_by(ScoreHistoryRow.occurred_at.desc(), ScoreHistoryRow.position.desc())
         .limit(timeline_limit)
     )
-    detail.score_history.extend(ScoreEntry(*entry) for entry in history)
+    detail.score_history.extend(
+        ScoreEntry(at, score, activity, points, delta, _reason(reason, delta))
+        for at, score, activity, points, delta, reason in history
+    )
     emails = await conn.execute(
         select(
             EmailEventRow.occurred_at,

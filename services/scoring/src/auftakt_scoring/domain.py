@@ -335,13 +335,12 @@ def apply_rule(state: LeadState, rule: Rule, at: datetime) -> Applied | None:
     count.last_counted_at = at if count.last_counted_at is None else max(count.last_counted_at, at)
     old = state.score
     state.score = _clamp(old + rule.points)
-    delta = state.score - old
     return Applied(
         activity=rule.activity,
         points=rule.points,
         old_score=old,
         new_score=state.score,
-        reason=f"{rule.description} ({delta:+d})",
+        reason=rule.description,  # the delta is its own field: shown once, beside it
         occurred_at=at,
     )
 
