@@ -24,6 +24,7 @@ def start_stack(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[bytes
         "AUFTAKT_CAPTURE_PORT": str(ports["http"]),
         "AUFTAKT_MAILER_HTTP_PORT": str(ports["mail"]),
         "AUFTAKT_ADMIN_HTTP_PORT": str(ports["admin"]),
+        "AUFTAKT_DEMO_SITES_PORT": str(ports["demo"]),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "auftakt_cli", "run", "--data-dir", str(data_dir)],
@@ -72,7 +73,7 @@ def scored_leads(pg_port: int) -> int:
 
 @pytest.mark.timeout(300)  # five services started twice, each migrating first
 def test_run_starts_everything_keeps_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("pg", "nats", "http", "mail", "admin")}
+    ports = {name: free_port() for name in ("pg", "nats", "http", "mail", "admin", "demo")}
     base = f"http://127.0.0.1:{ports['http']}"
     email = "newcomer.test@example-firma.de"
 

@@ -1,5 +1,6 @@
-"""The demo's leads: German companies, people and events, and website visits that score
-each lead into a chosen stage. Pure: the same seed and day give the same leads."""
+"""The demo's leads: people at the demo's German companies (demo_companies.py), their
+events, and website visits that score each lead into a chosen stage. Pure: the same seed
+and day give the same leads."""
 
 from __future__ import annotations
 
@@ -13,11 +14,10 @@ from zoneinfo import ZoneInfo
 
 from auftakt_common.events import Stage
 
+from .demo_companies import DEMO_COMPANIES, DemoCompany
 from .demo_journeys import Journey, plan_journey, stage_of
 
-__all__ = ["MAIL_DOMAIN", "DemoLead", "demo_leads", "occurred_at"]
-
-MAIL_DOMAIN = "example.com"  # reserved (RFC 2606): mail to the demo's people goes nowhere
+__all__ = ["DemoLead", "demo_leads", "occurred_at"]
 _STAGE_SHARES: tuple[tuple[Stage, float], ...] = (
     ("burning", 0.10),
     ("hot", 0.15),
@@ -53,45 +53,7 @@ _LAST_NAMES = (
     "Pohl", "Engel", "Horn", "Busch", "Bergmann", "Voigt", "Sauer", "Arnold", "Pfeiffer",
     "Hansen", "Petersen", "Jansen", "Brauer",
 )  # fmt: skip
-# company names from parts, each with the industry it implies
-_TRADES_AFTER = (
-    ("Logistik", "Logistik & Transport"), ("Maschinenbau", "Maschinenbau"),
-    ("Elektrotechnik", "Elektrotechnik"), ("Bau", "Bauwesen"), ("Immobilien", "Immobilien"),
-    ("Software", "IT & Software"), ("IT-Systeme", "IT & Software"),
-    ("Medien", "Medien & Marketing"), ("Consulting", "Unternehmensberatung"),
-    ("Personalberatung", "Personaldienstleistungen"), ("Haustechnik", "Handwerk"),
-    ("Feinkost", "Lebensmittel & Getränke"), ("Verpackung", "Verpackungsindustrie"),
-    ("Medizintechnik", "Medizintechnik"), ("Versicherungsmakler", "Versicherungen"),
-)  # fmt: skip
-_TRADES_BEFORE = (
-    ("Brauerei", "Lebensmittel & Getränke"), ("Autohaus", "Automobilhandel"),
-    ("Spedition", "Logistik & Transport"), ("Druckerei", "Druck & Medien"),
-    ("Weingut", "Lebensmittel & Getränke"), ("Steuerkanzlei", "Steuerberatung"),
-    ("Hotel", "Hotellerie & Gastronomie"), ("Möbelhaus", "Handel"),
-)  # fmt: skip
-_PARTNER_INDUSTRIES = (
-    "Steuerberatung", "Rechtsberatung", "Unternehmensberatung", "Architektur",
-    "Wirtschaftsprüfung",
-)  # fmt: skip
-_REGIONS = (
-    "Nord", "Elb", "Rhein", "Main", "Isar", "Spree", "Weser", "Alster", "Ostsee", "Harz",
-    "Taunus", "Allgäu", "Havel", "Mosel", "Neckar",
-)  # fmt: skip
-_REGION_WORDS = (
-    ("data", "IT & Software"), ("tec", "Elektrotechnik"), ("solar", "Erneuerbare Energien"),
-    ("log", "Logistik & Transport"), ("bau", "Bauwesen"), ("med", "Medizintechnik"),
-    ("plan", "Ingenieurbüro"), ("werk", "Maschinenbau"),
-)  # fmt: skip
-_ANY_INDUSTRY = tuple(sorted({industry for _, industry in _TRADES_AFTER + _TRADES_BEFORE}))
-_SIZES = ("1-10", "11-50", "51-200", "201-500", "500+")
-_SIZE_WEIGHTS = (8, 27, 32, 19, 14)
-_LEGAL_FORMS = {
-    "1-10": ("e.K.", "GmbH", "UG (haftungsbeschränkt)"),
-    "11-50": ("GmbH", "GmbH", "KG", "GmbH & Co. KG"),
-    "51-200": ("GmbH", "GmbH & Co. KG", "KG", "AG"),
-    "201-500": ("GmbH", "AG", "GmbH & Co. KG"),
-    "500+": ("AG", "SE", "GmbH"),
-}
+_CONTACT_WEIGHTS = [company.contact_weight for company in DEMO_COMPANIES]
 _GUESTS_BY_SIZE = {
     "1-10": (30, 60),
     "11-50": (30, 90),
@@ -100,13 +62,6 @@ _GUESTS_BY_SIZE = {
     "500+": (250, 600),
 }
 
-_CITIES = (
-    "Berlin", "Hamburg", "München", "Köln", "Frankfurt am Main", "Stuttgart", "Düsseldorf",
-    "Leipzig", "Dortmund", "Essen", "Bremen", "Dresden", "Hannover", "Nürnberg", "Münster",
-    "Freiburg im Breisgau", "Mainz", "Potsdam", "Bonn", "Augsburg", "Kiel", "Heidelberg",
-    "Regensburg", "Rostock",
-)  # fmt: skip
-_CITY_WEIGHTS = (14, 10, 10, 8, 7, 6, 6, 5, 4, 3, 4, 4, 5, 5, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
 # the Bundesnetzagentur keeps these blocks free for films and books ("Drama Numbers")
 _FICTIONAL_PHONES = {
     "Berlin": ("030", "23125"),
@@ -148,8 +103,9 @@ class DemoLead:
 
 
 def demo_leads(count: int, seed: int, today: date) -> list[DemoLead]:
-    """`count` leads with different companies; stages in the demo's shares (45 % cold,
-    30 % warm, 15 % hot, 10 % burning). Names do not depend on `today`, dates do."""
+    """`count` people at the demo companies (a large company sends more of them), each
+    with an address of their own; stages in the demo's shares (45 % cold, 30 % warm, 15 %
+    hot, 10 % burning). Names do not depend on `today`, dates do."""
     rng = random.Random(seed)
     stages = _stages(count)
     rng.shuffle(stages)
@@ -173,20 +129,30 @@ def _stages(count: int) -> list[Stage]:
     return stages + ["cold"] * (count - len(stages))
 
 
+def _person(rng: random.Random, company: DemoCompany, taken: set[str]) -> tuple[str, str, str]:
+    """First and last name and an address at the company no other demo lead has."""
+    while True:
+        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+        email = f"{_local_part(rng, first, last)}@{company.domain}"
+        if email not in taken:
+            taken.add(email)
+            return first, last, email
+
+
 def _demo_lead(rng: random.Random, stage: Stage, today: date, taken: set[str]) -> DemoLead:
-    company, industry, size, domain = _company(rng, taken)
-    first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
-    city = rng.choices(_CITIES, _CITY_WEIGHTS)[0]
+    company = rng.choices(DEMO_COMPANIES, _CONTACT_WEIGHTS)[0]
+    first, last, email = _person(rng, company, taken)
+    city = company.city
     event_type = rng.choices(_EVENT_TYPES, _EVENT_WEIGHTS)[0]
     event_date = _event_date(rng.random(), event_type, today)
-    low, high = _GUESTS_BY_SIZE[size]
+    low, high = _GUESTS_BY_SIZE[company.size]
     guests = _round_guests(rng.randint(low, high))
     journey = plan_journey(rng, stage, event_type, event_date.year, today)
     form: dict[str, Any] = {
-        "email": f"{_local_part(rng, first, last)}@{domain}.{MAIL_DOMAIN}",
+        "email": email,
         "first_name": first,
         "last_name": last,
-        "company_name": company,
+        "company_name": company.legal_name,
         "event_type": event_type,
         "form_id": journey.form_id,
         "landing_page": journey.landing_page,
@@ -195,9 +161,9 @@ def _demo_lead(rng: random.Random, stage: Stage, today: date, taken: set[str]) -
     full = journey.magnet is None  # the enquiry form asks for everything
     optional: dict[str, tuple[float, object]] = {
         "phone": (0.75 if full else 0.2, _phone(rng, city)),
-        "company_size": (0.85 if full else 0.5, size),
-        "company_industry": (0.7 if full else 0.4, industry),
-        "company_domain": (0.4 if full else 0.1, f"www.{domain}.{MAIL_DOMAIN}"),
+        "company_size": (0.85 if full else 0.5, company.size),
+        "company_industry": (0.7 if full else 0.4, company.industry),
+        "company_domain": (0.4 if full else 0.1, f"www.{company.domain}"),
         "event_date": (0.9 if full else 0.4, event_date.isoformat()),
         "guest_count": (0.95 if full else 0.5, guests),
         "location": (0.85 if full else 0.25, _location(rng, city)),
@@ -225,36 +191,6 @@ def _demo_lead(rng: random.Random, stage: Stage, today: date, taken: set[str]) -
         form["budget_min"], form["budget_max"], detail = _calculation(rng, guests)
         journey = journey.with_calculation(detail)
     return DemoLead(form=form, journey=journey, stage=stage_of(journey.score), score=journey.score)
-
-
-def _company(rng: random.Random, taken: set[str]) -> tuple[str, str, str, str]:
-    """A company no other demo lead has: name, industry, size and domain label."""
-    while True:
-        size = rng.choices(_SIZES, _SIZE_WEIGHTS)[0]
-        legal = rng.choice(_LEGAL_FORMS[size])
-        surname = rng.choice(_LAST_NAMES)
-        pattern = rng.choices(
-            ("after", "before", "partner", "pair", "region"), (40, 20, 12, 10, 18)
-        )
-        if pattern[0] == "after":
-            trade, industry = rng.choice(_TRADES_AFTER)
-            name = f"{surname} {trade}"
-        elif pattern[0] == "before":
-            trade, industry = rng.choice(_TRADES_BEFORE)
-            name = f"{trade} {surname}"
-        elif pattern[0] == "partner":
-            name, industry = f"{surname} & Partner", rng.choice(_PARTNER_INDUSTRIES)
-            legal = "PartG mbB" if size in ("1-10", "11-50") else rng.choice(("AG", "GmbH"))
-        elif pattern[0] == "pair":
-            name = f"{surname} & {rng.choice(_LAST_NAMES)}"
-            industry = rng.choice(_ANY_INDUSTRY)
-        else:
-            word, industry = rng.choice(_REGION_WORDS)
-            name = rng.choice(_REGIONS) + word
-        domain = _slug(name)
-        if domain not in taken:
-            taken.add(domain)
-            return f"{name} {legal}", industry, size, domain
 
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})

@@ -50,6 +50,7 @@ def run(
         stack.start_servers(env)
         stack.migrate(env)
         stack.ensure_first_admin(env)
+        stack.start_demo_sites(env)
         stack.start_services(env)
         # from here Ctrl-C asks the running stack to stop; before, it interrupts start-up
         signal.signal(signal.SIGINT, stack.request_stop)

@@ -1,5 +1,6 @@
 """The embedded stack: PostgreSQL and NATS from their wheels, then every service, with
-their logs interleaved; stopped in reverse order on Ctrl-C. Data stays in the data folder."""
+their logs interleaved, and the demo companies' websites for enrichment to read; stopped in
+reverse order on Ctrl-C. Data stays in the data folder."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from auftakt_common.embedded import EmbeddedNats, EmbeddedPostgres
 
+from .demo_sites import DemoSites
 from .secrets import load_or_create_secrets
 
 __all__ = ["SERVICES", "Stack", "internal_name", "service_env"]
@@ -77,6 +79,7 @@ class Stack:
     echo: Callable[[str], None] = print
     _postgres: EmbeddedPostgres | None = None
     _nats: EmbeddedNats | None = None
+    _demo_sites: DemoSites | None = None
     _services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # a plain flag: a signal handler must not take locks the interrupted code may hold
     # (threading.Event.set from a handler deadlocks against Event.wait in the main thread)
@@ -122,6 +125,26 @@ class Stack:
             raise SystemExit(f"admin-api: creating the first admin failed:\n{result.stderr}")
         self.echo(f"admin-api | {result.stdout.strip()}")
 
+    def start_demo_sites(self, env: dict[str, str]) -> None:
+        """The demo companies' websites on loopback, and enrichment told to read those
+        companies there: outside production, unless the environment names local sites
+        itself (an empty AUFTAKT_ENRICHMENT_WEBSITE_LOCAL_DOMAINS: none)."""
+        if env.get("AUFTAKT_ENV") == "production" or (
+            "AUFTAKT_ENRICHMENT_WEBSITE_LOCAL_DOMAINS" in env
+        ):
+            return
+        port = int(env.get("AUFTAKT_DEMO_SITES_PORT", "8090"))
+        if not _port_free(port):  # the stack works without them: say so, carry on
+            self.echo(
+                f"demo     | port {port} is taken: the demo companies' websites are not "
+                "served, so enrichment cannot read them (set AUFTAKT_DEMO_SITES_PORT)"
+            )
+            return
+        self._demo_sites = DemoSites(port)
+        self._demo_sites.start()
+        env.update(self._demo_sites.enrichment_env())
+        self.echo(f"demo     | the demo companies' websites on {self._demo_sites.url}")
+
     def start_services(self, env: dict[str, str]) -> None:
         width = max(len(name) for name in SERVICES)
         for index, (name, package) in enumerate(SERVICES.items()):
@@ -165,6 +188,8 @@ class Stack:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self._demo_sites is not None:
+            self._demo_sites.stop()
         if self._nats is not None:
             self._nats.stop()
         if self._postgres is not None:
