@@ -396,23 +396,27 @@ class LeadStatusChanged(Event):
 
 
 class LeadAssigned(Event):
-    """Sales gave the lead to a colleague (`assignee_id` None: to nobody)."""
+    """Sales gave the lead to a colleague (`assignee_id` None: to nobody). The colleague's
+    work address travels along: alerts about the lead go to them."""
 
     subject: ClassVar[str] = "lead.assigned"
     lead_id: UUID
     assignee_id: UUID | None = None
     previous_assignee_id: UUID | None = None
+    assignee_email: str | None = None
 
 
 class NotificationSent(Event):
-    """Sales were alerted (Slack, WhatsApp) that a lead entered `stage`."""
+    """Sales were alerted (e-mail, Slack, WhatsApp) that a lead entered `stage`;
+    `recipient`: the staff address or number it went to (None for a Slack channel)."""
 
     subject: ClassVar[str] = "notification.sent"
     lead_id: UUID
     notification_id: UUID
-    channel: Literal["slack", "whatsapp"]
+    channel: Literal["email", "slack", "whatsapp"]
     stage: Stage
     score: int
+    recipient: str | None = None
 
 
 class LeadErasureRequested(Event):

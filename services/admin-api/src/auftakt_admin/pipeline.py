@@ -106,6 +106,7 @@ async def assign(
 ) -> bool:
     """Give the lead to a colleague (None: to nobody); False if nothing changed."""
     _, previous = await _current(conn, lead_id)
+    assignee = None
     if assignee_id is not None:
         assignee = await get_user(conn, assignee_id)
         if assignee is None or not assignee.active:
@@ -121,6 +122,7 @@ async def assign(
                 lead_id=lead_id,
                 assignee_id=assignee_id,
                 previous_assignee_id=previous,
+                assignee_email=assignee.email if assignee else None,
                 occurred_at=now,
             )
         ],

@@ -90,7 +90,7 @@ class MailerService(RunningService):
         self.relay = OutboxRelay.for_service(self.engine, outbox, settings, SERVICE)
         vault = settings.vault()
         self.transport = transport or create_transport(settings)
-        self.alerts = AlertSender(settings)
+        self.alerts = AlertSender(settings, self.transport)
         self.book = SequenceBook(self.engine)
         self.dispatcher = Dispatcher(
             relay=self.relay,

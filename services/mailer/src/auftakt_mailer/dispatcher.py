@@ -494,5 +494,6 @@ class Dispatcher:
             channel=notification["channel"],
             stage=notification["stage"],
             score=notification["score"],
+            recipient=None if notification["channel"] == "slack" else notification["recipient"],
         )
         return result

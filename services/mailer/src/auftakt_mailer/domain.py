@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
+from auftakt_common.event_types import event_type_title
 from auftakt_common.german import euro_range, thousands
 from auftakt_common.settings import AddressForm
 
@@ -99,16 +100,6 @@ TRIGGER_FIELDS: dict[str, tuple[str, ...]] = {
     "activity.recorded": ("activity_type", "page_url", "target"),
     "lead.created": ("source",),
     "consent.confirmed": (),
-}
-
-_EVENT_TYPE_NAMES = {
-    "weihnachtsfeier": "Weihnachtsfeier",
-    "sommerfest": "Sommerfest",
-    "jubilaeum": "Jubiläum",
-    "firmenjubilaeum": "Firmenjubiläum",
-    "gala": "Gala",
-    "messe": "Messe",
-    "konferenz": "Konferenz",
 }
 
 
@@ -353,11 +344,10 @@ def personalisation(
     """Every placeholder's value for one lead: words stand in where the lead left a word
     empty; a figure it has not given is None (a step that uses it is held)."""
     month = _month_key(lead.event_date) if lead.event_date else None
-    event_type = (lead.event_type or "").lower()
     values: dict[str, str | None] = {
         "first_name": (lead.first_name or "").strip() or None,
         "company": (lead.company or "").strip() or None,
-        "event_type": _EVENT_TYPE_NAMES.get(event_type, lead.event_type or None),
+        "event_type": event_type_title((lead.event_type or "").lower() or None),
         "guests": thousands(lead.guest_count) if lead.guest_count else None,
         "budget": euro_range(lead.budget_min, lead.budget_max),
         "month": GERMAN_MONTHS[month.month - 1] if month else None,

@@ -27,6 +27,7 @@ from auftakt_common.events import (
     EmailComplained,
     EmailReplied,
     Event,
+    LeadAssigned,
     LeadCreated,
     LeadErasureRequested,
     LeadMagnetDownloaded,
@@ -120,6 +121,10 @@ def register_handlers(
     @subscriber(LeadStatusChanged)
     async def on_lead_status_changed(event: LeadStatusChanged) -> None:
         await reactions.pipeline_status(event.lead_id, event.status)
+
+    @subscriber(LeadAssigned)
+    async def on_lead_assigned(event: LeadAssigned) -> None:
+        await reactions.assigned(event)
 
     @subscriber(LeadStageChanged)
     async def on_lead_stage_changed(event: LeadStageChanged) -> None:

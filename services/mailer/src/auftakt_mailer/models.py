@@ -85,6 +85,8 @@ class LeadRow(Base):
     guest_count: Mapped[int | None] = mapped_column(Integer)
     budget_min: Mapped[int | None] = mapped_column(Integer)
     budget_max: Mapped[int | None] = mapped_column(Integer)
+    # the staff address of the rep the lead is assigned to (its alerts go there)
+    assignee_email: Mapped[str | None] = mapped_column(String(320))
     consent_requested_at: Mapped[datetime | None] = _at()
     consent_confirmed_at: Mapped[datetime | None] = _at()
     opted_out_at: Mapped[datetime | None] = _at()

@@ -17,6 +17,7 @@ from auftakt_common.events import (
     ActivityRecorded,
     ConsentConfirmed,
     ConsentRequested,
+    LeadAssigned,
     LeadCreated,
     LeadMagnetDownloaded,
     LeadStageChanged,
@@ -241,6 +242,7 @@ class Reactions:
         async with self._relay.transaction() as conn:
             await repo.set_stage(conn, event.lead_id, event.stage, event.score)
             if alert:
+                assignee = await repo.assignee_email(conn, event.lead_id)
                 await repo.queue_notifications(
                     conn,
                     [
@@ -254,9 +256,14 @@ class Reactions:
                             "entry_event_id": event.event_id,
                             "created_at": now,
                         }
-                        for channel, recipient in self._alerts.destinations()
+                        for channel, recipient in self._alerts.destinations(assignee)
                     ],
                 )
+
+    async def assigned(self, event: LeadAssigned) -> None:
+        """Alerts about the lead go to the rep it is assigned to from now on."""
+        async with self._relay.transaction() as conn:
+            await repo.set_assignee(conn, event.lead_id, event.assignee_email)
 
     async def erase(self, lead_id: UUID) -> None:
         async with self._relay.transaction() as conn:

@@ -239,6 +239,25 @@ async def set_pipeline_status(conn: AsyncConnection, lead_id: UUID, status: str)
     )
 
 
+async def set_assignee(conn: AsyncConnection, lead_id: UUID, email: str | None) -> None:
+    await _execute(
+        conn,
+        f"""INSERT INTO mailer.leads (lead_id, assignee_email) SELECT %(lead_id)s, %(email)s
+            WHERE {_NOT_ERASED}
+            ON CONFLICT (lead_id) DO UPDATE SET assignee_email = excluded.assignee_email""",
+        {"lead_id": lead_id, "email": email},
+    )
+
+
+async def assignee_email(conn: AsyncConnection, lead_id: UUID) -> str | None:
+    rows = await _rows(
+        conn,
+        "SELECT assignee_email FROM mailer.leads WHERE lead_id = %(lead_id)s",
+        {"lead_id": lead_id},
+    )
+    return rows[0]["assignee_email"] if rows else None
+
+
 async def set_stage(conn: AsyncConnection, lead_id: UUID, stage: str, score: int) -> None:
     await _execute(
         conn,

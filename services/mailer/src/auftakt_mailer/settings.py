@@ -3,6 +3,7 @@ links) plus transports, sender, imprint, dispatch and alerts."""
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -60,6 +61,10 @@ class MailerSettings(PersonalDataSettings):
 
     # hot-lead alerts: the stages whose entry alerts sales
     mailer_alert_stages: Annotated[list[Stage], NoDecode] = ["burning"]
+    # alerts by e-mail (on unless switched off): to the lead's assigned rep, else to this
+    # sales address (unset: the reply-to address, else the sender's)
+    mailer_alert_by_email: bool = True
+    mailer_alert_email: str | None = None
     mailer_slack_webhook_url: SecretStr | None = None
     mailer_whatsapp_url: str = "https://graph.facebook.com/v21.0"
     mailer_whatsapp_phone_number_id: str | None = None
@@ -91,6 +96,13 @@ class MailerSettings(PersonalDataSettings):
                 "WhatsApp alerts need AUFTAKT_MAILER_WHATSAPP_PHONE_NUMBER_ID and _TOKEN"
             )
         return self
+
+    @property
+    def alert_address(self) -> str:
+        """Where an alert about a lead nobody is assigned goes."""
+        if self.mailer_alert_email:
+            return self.mailer_alert_email
+        return parseaddr(self.mailer_reply_to or self.mailer_sender)[1]
 
     @property
     def sender_domain(self) -> str:

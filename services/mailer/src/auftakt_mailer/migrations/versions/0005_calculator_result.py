@@ -1,6 +1,6 @@
 """the calculator's mail answers its "send me the result" request with the calculator's own
 figures; the event-type quiz's sequence; the lead's lower budget bound; alerts by e-mail
-(recipients up to an address's length)
+to the assigned rep (recipients up to an address's length)
 
 Revision ID: 0005
 Revises: 0004
@@ -35,6 +35,7 @@ def _calculator_trigger(event: str, old_filter: str, new_event: str, new_filter:
 
 def upgrade() -> None:
     op.execute("ALTER TABLE mailer.leads ADD COLUMN budget_min INTEGER")
+    op.execute("ALTER TABLE mailer.leads ADD COLUMN assignee_email VARCHAR(320)")
     op.execute("ALTER TABLE mailer.notifications ALTER COLUMN recipient TYPE VARCHAR(320)")
     # a tracked use of the calculator is no request for its result by mail
     _calculator_trigger("activity.recorded", _BY_USE, "lead.magnet_downloaded", _BY_REQUEST)
@@ -47,4 +48,5 @@ def downgrade() -> None:
     )
     _calculator_trigger("lead.magnet_downloaded", _BY_REQUEST, "activity.recorded", _BY_USE)
     op.execute("ALTER TABLE mailer.notifications ALTER COLUMN recipient TYPE VARCHAR(100)")
+    op.execute("ALTER TABLE mailer.leads DROP COLUMN assignee_email")
     op.execute("ALTER TABLE mailer.leads DROP COLUMN budget_min")
