@@ -328,3 +328,38 @@ async def test_activities_from_a_website_capture_does_not_know_are_refused_not_s
         v=visitor,
     )
     assert rows == [{"n": 1}]  # the refused batch left nothing behind
+
+
+async def test_a_magnet_used_again_by_the_same_visitor_or_lead_is_recorded_once(
+    client: httpx.AsyncClient, capture_settings: CaptureSettings
+) -> None:
+    visitor = visitor_id()
+    quiz = {"type": "quiz_completed", "visitor_id": visitor, "detail": {"quiz_id": "eventtyp"}}
+    clicks = await client.post("/v1/activities", json=[quiz] * 7)  # clicked on after its result
+    assert clicks.json() == {"accepted": 1, "ignored": 6}
+    calculator = {"type": "budget_calculator_used", "visitor_id": visitor}
+    again = await client.post(
+        "/v1/activities",
+        json=[calculator, {**calculator, "detail": {"guests": 300}}, quiz],
+    )
+    assert again.json() == {"accepted": 1, "ignored": 2}
+    other_quiz = {**quiz, "detail": {"quiz_id": "budget-check"}}
+    assert (await client.post("/v1/activities", json=other_quiz)).json()["accepted"] == 1
+
+    # the visitor becomes a lead: its token does not make the same magnet new again
+    lead = await submit(client, visitor_id=visitor)
+    token = lead.json()["lead_token"]
+    by_token = await client.post(
+        "/v1/activities", json={"type": "budget_calculator_used", "lead_token": token}
+    )
+    assert by_token.json() == {"accepted": 0, "ignored": 1}
+    rows = await query(
+        capture_settings.database_url,
+        "SELECT activity_type, count(*) AS uses FROM capture.activities "
+        "WHERE visitor_id = :visitor GROUP BY activity_type ORDER BY activity_type",
+        visitor=visitor,
+    )
+    assert [(row["activity_type"], row["uses"]) for row in rows] == [
+        ("budget_calculator_used", 1),
+        ("quiz_completed", 2),
+    ]

@@ -152,6 +152,26 @@ async def test_a_magnet_download_and_firmographics_count_by_their_mappings(
     assert card.score == 55, "each firmographic signal counts once"
 
 
+async def test_using_the_calculator_and_asking_for_its_result_days_later_counts_once(
+    scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
+) -> None:
+    lead = uuid4()
+    await publish(nc, activity(lead, "budget_calculator_used", clock))
+    await eventually(lambda: scorecard(db, lead), lambda c: c.score == 25)
+    two_days_later = clock.now + timedelta(days=2)
+    await publish(
+        nc,
+        LeadMagnetDownloaded(
+            lead_id=lead,
+            download_id=uuid4(),
+            magnet_type="budget_calculator",
+            occurred_at=two_days_later,
+        ),
+    )
+    card = await eventually(lambda: scorecard(db, lead), lambda c: True, settle=1.0)
+    assert card.score == 25, "the calculator is one signal, however it reaches scoring"
+
+
 async def test_decay_takes_points_after_7_and_30_quiet_days_once_each(
     scoring: ScoringService, nc: Client, db: AsyncEngine, clock: MovableClock
 ) -> None:

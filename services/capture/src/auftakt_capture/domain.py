@@ -24,6 +24,7 @@ from .schemas import LeadCreate
 __all__ = [
     "ATTRIBUTION_FIELDS",
     "CONTACT_FIELDS",
+    "MAGNET_ACTIVITIES",
     "MARKETING_EMAIL",
     "ActivityTooOld",
     "activity_time",
@@ -32,12 +33,16 @@ __all__ = [
     "fill_empty",
     "is_allowed_redirect",
     "lead_profile",
+    "magnet_use",
     "origin_of",
     "snapshot",
     "truncate_ip",
 ]
 
 MARKETING_EMAIL = "marketing_email"  # the consent-ledger purpose of marketing mail
+# lead magnets used on the page: one use per visitor (or lead) and magnet is recorded; a
+# quiz clicked again after its result, or the calculator run again, is not a new signal
+MAGNET_ACTIVITIES = ("budget_calculator_used", "quiz_completed")
 CONTACT_FIELDS = ("first_name", "last_name", "phone")  # sealed; e-mail is the identity
 ATTRIBUTION_FIELDS = (
     "source",
@@ -68,6 +73,14 @@ MAX_ACTIVITY_AGE = timedelta(days=30)
 
 class ActivityTooOld(ValueError):
     """An activity claims to be older than we accept from a browser."""
+
+
+def magnet_use(activity_type: str, detail: Mapping[str, Any] | None) -> str | None:
+    """Which magnet an activity is a use of ("quiz_completed:eventtyp"); None if none."""
+    if activity_type not in MAGNET_ACTIVITIES:
+        return None
+    quiz = (detail or {}).get("quiz_id")
+    return f"{activity_type}:{quiz}" if isinstance(quiz, str) and quiz else activity_type
 
 
 def truncate_ip(address: str | None) -> str | None:

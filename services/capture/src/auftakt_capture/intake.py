@@ -35,6 +35,7 @@ from .domain import (
     attribution_of,
     fill_empty,
     lead_profile,
+    magnet_use,
     snapshot,
     truncate_ip,
 )
@@ -279,6 +280,7 @@ class Intake:
         rows: list[dict[str, Any]] = []
         ignored = 0
         ip_prefix = truncate_ip(client_ip)
+        used = await self._magnets_used(conn, activities, token_leads, visitor_leads)
         for index, activity in enumerate(activities):
             lead_id = token_leads.get(index)
             if lead_id is not None and lead_id not in known_leads:
@@ -286,6 +288,13 @@ class Intake:
                 continue
             if lead_id is None and activity.visitor_id:
                 lead_id = visitor_leads.get(activity.visitor_id)
+            magnet = magnet_use(activity.type, activity.detail)
+            if magnet is not None:
+                users = {activity.visitor_id, lead_id} - {None}
+                if any((user, magnet) in used for user in users):
+                    ignored += 1  # the same magnet again: one signal, not two
+                    continue
+                used.update((user, magnet) for user in users)
             rows.append(
                 {
                     "id": uuid4(),
@@ -340,6 +349,32 @@ class Intake:
         }
         await repo.add_activities(conn, [row])
         await add_events(conn, outbox, [_activity_event(row)], correlation_id=correlation_id)
+
+    @staticmethod
+    async def _magnets_used(
+        conn: AsyncConnection,
+        activities: Sequence[ActivityCreate],
+        token_leads: Mapping[int, UUID],
+        visitor_leads: Mapping[str, UUID | None],
+    ) -> set[tuple[object, str]]:
+        """(visitor id or lead id, magnet) of the magnet uses already recorded for those
+        in this batch who use a magnet in it (most batches use none: no query)."""
+        visitors: set[str] = set()
+        leads: set[UUID] = set()
+        for index, activity in enumerate(activities):
+            if magnet_use(activity.type, activity.detail) is None:
+                continue
+            if activity.visitor_id:
+                visitors.add(activity.visitor_id)
+                if (linked := visitor_leads.get(activity.visitor_id)) is not None:
+                    leads.add(linked)
+            if (lead_id := token_leads.get(index)) is not None:
+                leads.add(lead_id)
+        used: set[tuple[object, str]] = set()
+        for visitor, lead, magnet in await repo.magnet_uses(conn, visitors, leads):
+            if magnet is not None:
+                used.update((user, magnet) for user in (visitor, lead) if user is not None)
+        return used
 
     def _resolve_tokens(self, activities: Sequence[ActivityCreate]) -> dict[int, UUID]:
         resolved: dict[int, UUID] = {}

@@ -158,6 +158,11 @@ class Activity(Base):
             postgresql_where=text("lead_id IS NULL"),
         ),
         Index("ix_activities_activity_type", "activity_type"),
+        Index(
+            "ix_activities_magnet_uses",
+            "visitor_id",
+            postgresql_where=text("activity_type IN ('budget_calculator_used', 'quiz_completed')"),
+        ),
     )
 
 

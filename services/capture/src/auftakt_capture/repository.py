@@ -8,10 +8,11 @@ from typing import Any, cast
 from uuid import UUID
 
 from auftakt_common.db import bulk_insert
-from sqlalchemy import Result, RowMapping, Table, func, insert, select, text, update
+from sqlalchemy import Result, RowMapping, Table, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .domain import MAGNET_ACTIVITIES, magnet_use
 from .models import Activity, ConsentRecord, Lead, MagnetDownload, MagnetFile, Submission, Visitor
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "insert_lead",
     "latest_consent_state",
     "lock_lead",
+    "magnet_uses",
     "ping",
     "set_consent_marketing",
     "touch_visitors",
@@ -143,6 +145,26 @@ async def existing_lead_ids(conn: AsyncConnection, lead_ids: Iterable[UUID]) -> 
         return set()
     result = await conn.execute(select(_leads.c.id).where(_leads.c.id.in_(ids)))
     return set(result.scalars())
+
+
+async def magnet_uses(
+    conn: AsyncConnection, visitor_ids: Iterable[str], lead_ids: Iterable[UUID]
+) -> list[tuple[str | None, UUID | None, str | None]]:
+    """The magnet uses recorded for these visitors or leads: (visitor, lead, magnet)."""
+    visitors, leads = sorted(set(visitor_ids)), sorted(set(lead_ids))
+    if not visitors and not leads:
+        return []
+    result = await conn.execute(
+        select(_activities.c.visitor_id, _activities.c.lead_id, _activities.c.activity_type,
+               _activities.c.detail)
+        .where(
+            _activities.c.activity_type.in_(MAGNET_ACTIVITIES),
+            or_(_activities.c.visitor_id.in_(visitors), _activities.c.lead_id.in_(leads)),
+        )
+    )  # fmt: skip
+    return [
+        (row.visitor_id, row.lead_id, magnet_use(row.activity_type, row.detail)) for row in result
+    ]
 
 
 async def touch_visitors(

@@ -222,7 +222,9 @@
     leadForm(form, config, config.leadRules, function (sent) { thank(sent, SENT, null); });
   }
 
-  function showResult(form, config, url, data, tracked) {
+  /* The answer in place; `tracked` is recorded once (capture keeps one use per visitor
+     and magnet, so a second click would not count anyway), `done` runs after. */
+  function showResult(form, config, url, data, tracked, detail, done) {
     var result = form.parentNode.querySelector('.af-result');
     post(url, data).then(function (answer) {
       if (answer.status !== 200) {
@@ -233,7 +235,8 @@
       status(form, '');
       result.innerHTML = answer.body.html;
       magnetForm(result, config);
-      track(tracked, data);
+      track(tracked, detail);
+      if (done) done();
     }, function () { status(form, FAILED); });
   }
 
@@ -262,12 +265,14 @@
         var message = problem(rule, guests, config.messages);
         showProblems(form, message ? { guests: message } : {});
         if (message) return;
-        showResult(form, config, config.endpoint + '/v1/calculator/quote', {
+        var inputs = {
           event_type: field(form, 'event_type').value,
           guests: +guests,
           hours: +field(form, 'hours').value,
           band_format: field(form, 'band_format').value
-        }, 'budget_calculator_used');
+        };
+        showResult(form, config, config.endpoint + '/v1/calculator/quote', inputs,
+          'budget_calculator_used', inputs);
       });
     }),
 
@@ -300,7 +305,12 @@
           answers[q.getAttribute('data-question')] = q.querySelector('input:checked').value;
         });
         showResult(form, config, config.endpoint + '/v1/quiz/' + config.quizId + '/result',
-          { answers: answers }, 'quiz_completed');
+          { answers: answers }, 'quiz_completed', { quiz_id: config.quizId, answers: answers },
+          function () {
+            // the quiz is done: its buttons no longer answer (the result stays below)
+            Array.prototype.forEach.call(form.elements, function (el) { el.disabled = true; });
+            button.hidden = true;
+          });
       });
     })
   };

@@ -184,11 +184,13 @@
     on(d, 'timeupdate', onVideo, true);
     on(d, 'ended', onVideo, true);
 
-    // Half a form filled: counts which visible fields are non-empty, never their values.
-    // Forms with fewer than two fields (a search box) do not count.
+    // Half a lead form filled: counts which visible fields are non-empty, never their
+    // values. Only forms asking for an e-mail address count (not a calculator, a quiz or
+    // a search box), and only with two fields or more.
     const onInput = (e) => {
       const form = e.target && e.target.form;
-      if (!form || once.has(form) || form.hasAttribute('data-auftakt-ignore')) return;
+      if (!form || once.has(form) || form.hasAttribute('data-auftakt-ignore') ||
+          !form.querySelector('input[type=email],input[name=email]')) return;
       const fields = new Map();
       for (const field of form.elements) {
         if (!field.matches(FIELDS) || field.disabled || !field.getClientRects().length) continue;
