@@ -23,7 +23,8 @@ SITE = "https://www.musikfuerfirmen.de"
 async def _enriched_lead(
     capture: httpx.AsyncClient, admin_http: httpx.AsyncClient, prefix: str
 ) -> dict[str, Any]:
-    """A lead from a company address through capture, once admin knows its company."""
+    """A lead from a company address through capture, once admin knows its company and
+    what the company's website said (the link comes at once, the facts after)."""
     domain = f"{prefix}-{uuid4().hex[:6]}-gmbh.de"
     email, _ = await submit_lead(
         capture,
@@ -40,7 +41,7 @@ async def _enriched_lead(
             return None
         found = await admin_http.get(f"/api/v1/leads/{items[0]['lead_id']}")
         detail: dict[str, Any] = found.json()
-        return detail if detail["company_id"] else None
+        return detail if detail["company"] and detail["company"]["name"] else None
 
     return await wait_for(linked, timeout=30)
 
