@@ -4,12 +4,28 @@ an honest analysis button, and a failed enrichment said so."""
 
 from __future__ import annotations
 
+import html
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from pathlib import Path
+from uuid import UUID, uuid4
 
 import httpx
+import pytest
 from auftakt_admin.app import AdminService
-from auftakt_common.events import Event, EventDetails, LeadScored, ScoreChange
+from auftakt_common.events import (
+    EmailOpened,
+    EmailSent,
+    Event,
+    EventDetails,
+    LeadMagnetDownloaded,
+    LeadScored,
+    ScoreChange,
+)
+from auftakt_common.testing import Servers
+from auftakt_mailer.app import MailerService
+from auftakt_mailer.app import migrate as migrate_mailer
+from auftakt_mailer.settings import MailerSettings
 from nats.aio.client import Client
 
 from tests.admin.conftest import Staff
@@ -87,3 +103,78 @@ async def test_a_score_reason_shows_its_points_once(
         "Preisseite besucht",
         "Budget Calculator verwendet",
     ]
+
+
+@pytest.fixture
+async def mailer(
+    servers: Servers, secrets: dict[str, str], tmp_path: Path
+) -> AsyncIterator[MailerService]:
+    settings = MailerSettings(
+        env="test",
+        database_url=servers.database_url,
+        nats_url=servers.nats_url,
+        mailer_files_dir=tmp_path,
+        **secrets,
+    )
+    migrate_mailer(settings)
+    async with MailerService(settings, dispatch=False) as service:
+        yield service
+
+
+async def test_the_timeline_names_magnets_and_mails_by_their_titles(
+    admin: AdminService,
+    admin_http: httpx.AsyncClient,
+    sales_user: Staff,
+    nc: Client,
+    mailer: MailerService,
+) -> None:
+    await log_in(admin_http, sales_user.email, sales_user.password)
+    lead_id, created = await new_lead(admin, AT)
+    sent, confirmation = uuid4(), uuid4()
+    later = [
+        LeadMagnetDownloaded(
+            occurred_at=AT, lead_id=lead_id, download_id=uuid4(), magnet_type="budget_calculator"
+        ),
+        LeadMagnetDownloaded(
+            occurred_at=AT,
+            lead_id=lead_id,
+            download_id=uuid4(),
+            magnet_type="checklist_2025",
+            magnet_name="Checkliste 2025",
+        ),
+        EmailSent(
+            occurred_at=AT,
+            lead_id=lead_id,
+            send_id=confirmation,
+            kind="double_opt_in",
+            marketing=False,
+        ),  # fmt: skip
+        EmailSent(
+            occurred_at=AT + timedelta(hours=1),
+            lead_id=lead_id,
+            send_id=sent,
+            kind="sequence",
+            sequence_key="checklist_2025",
+            step=1,
+            marketing=False,
+        ),  # fmt: skip
+        EmailOpened(occurred_at=AT + timedelta(hours=2), lead_id=lead_id, send_id=sent),
+    ]
+    await _project(admin, nc, created, *later)
+    sequences = (await admin_http.get("/api/v1/sequences")).json()["sequences"]
+    checklist = next(s for s in sequences if s["key"] == "checklist_2025")
+    first = min(checklist["steps"], key=lambda step: step["position"])
+    mail = f"{checklist['name']} – Mail 1: {first['subject']}"
+    detail = (await admin_http.get(f"/api/v1/leads/{lead_id}")).json()
+    assert {entry["title"] for entry in detail["activities"]} == {
+        "Budget-Rechner",
+        "Checkliste 2025",
+    }
+    assert [(entry["kind"], entry["title"]) for entry in detail["email_events"]] == [
+        ("opened", mail),
+        ("sent", mail),
+        ("sent", "Bestätigungsmail (Double-Opt-in)"),
+    ]
+    page = (await admin_http.get(f"/admin/leads/{lead_id}")).text
+    assert "budget_calculator" not in page and "Schritt 1" not in page
+    assert html.escape(mail) in page

@@ -94,8 +94,9 @@ async def get_leads(
 @router.get(f"{v1}/leads/{{lead_id}}", response_model=LeadDetailRead, tags=["leads"])
 async def get_lead(request: Request, _: StaffDep, lead_id: UUID) -> Any:
     service = admin_of(request)
+    sequences = await service.sequence_titles.get(service.owners)
     async with service.engine.connect() as conn:
-        lead = await lead_detail(conn, service.keys, lead_id)
+        lead = await lead_detail(conn, service.keys, lead_id, sequences=sequences)
     if lead is None:
         raise HTTPException(404, "Diesen Lead gibt es nicht (mehr).")
     return lead

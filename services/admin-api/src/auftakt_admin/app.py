@@ -50,6 +50,7 @@ from .pages import STATIC, install_error_pages
 from .pipeline import LeadNotFound
 from .projection import PROJECTED_EVENTS, Projector
 from .settings import AdminSettings
+from .timeline_titles import SequenceTitles
 from .web import router as web_router
 from .web_accounts import router as accounts_router
 from .web_companies import router as companies_router
@@ -105,6 +106,10 @@ class AdminService(RunningService):
         )
         self._nc: Client | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        # the lead page names mails by the mailer's titles; it waits a second for them
+        self.sequence_titles = SequenceTitles(
+            ttl=60, timeout=min(1.0, settings.admin_command_timeout_seconds)
+        )
 
     def _subscribe(self, event: type[Event]) -> None:
         @event_subscriber(

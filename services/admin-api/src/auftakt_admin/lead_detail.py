@@ -3,6 +3,7 @@ history, mails, notes, status changes), its company and newest analysis."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -11,7 +12,7 @@ from uuid import UUID
 
 from auftakt_common.vault import SealedValueInvalid
 from auftakt_common.vault_store import KeyStore
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .enrichment_queries import AnalysisEntry, CompanySummary, company_summary, newest_analysis
@@ -27,6 +28,7 @@ from .models import (
     leads_table,
 )
 from .queries import Contact, open_contact
+from .timeline_titles import SequenceTitle, magnet_title, mail_title
 
 __all__ = ["LeadDetail", "is_known_lead", "lead_detail"]
 
@@ -58,6 +60,7 @@ class EmailEntry:
     sequence_key: str | None
     step: int | None
     url: str | None
+    title: str | None  # the mail's: its sequence and step, or the double-opt-in mail
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,39 @@ class LeadDetail:
     status_history: list[StatusEntry] = field(default_factory=list)
 
 
+def _activity_title(activity: Row[Any]) -> str:
+    if activity.activity_type == "lead_magnet_downloaded":  # its target is the magnet's key
+        return magnet_title(activity.target, activity.detail)
+    return str(activity.page_url or activity.target or "")
+
+
+# occurred_at, kind, sequence_key, step, url, send_id
+_EmailRow = Row[datetime, str, str | None, int | None, str | None, UUID | None]
+
+
+def _email_entries(
+    rows: Sequence[_EmailRow], sequences: Mapping[str, SequenceTitle]
+) -> list[EmailEntry]:
+    """The lead's mail events, each titled by its mail: an open, a click or a bounce
+    names the mail it concerns when the lead's timeline holds the mail's sending."""
+    sent = {row.send_id: row for row in rows if row.kind == "sent" and row.send_id}
+    entries = []
+    for row in rows:
+        mail = row if row.kind == "sent" else sent.get(row.send_id)
+        title = None if mail is None else mail_title(mail.sequence_key, mail.step, sequences)
+        entries.append(
+            EmailEntry(
+                row.occurred_at,
+                row.kind,
+                mail.sequence_key if mail else row.sequence_key,
+                mail.step if mail else row.step,
+                row.url,
+                title,
+            )
+        )
+    return entries
+
+
 def _reason(reason: str, delta: int) -> str:
     """The rule's description: reasons scored before it was kept apart from the delta
     end in it ("… (+25)"), and the page shows the delta beside the reason already."""
@@ -116,8 +152,14 @@ def _reason(reason: str, delta: int) -> str:
 
 
 async def lead_detail(
-    conn: AsyncConnection, keys: KeyStore, lead_id: UUID, *, timeline_limit: int = 200
+    conn: AsyncConnection,
+    keys: KeyStore,
+    lead_id: UUID,
+    *,
+    sequences: Mapping[str, SequenceTitle] | None = None,
+    timeline_limit: int = 200,
 ) -> LeadDetail | None:
+    """The lead as its page shows it; `sequences`: the mailer's titles, for its mails."""
     c = _leads.c
     row = (
         await conn.execute(
@@ -175,7 +217,7 @@ async def lead_detail(
         .limit(timeline_limit)
     )
     detail.activities.extend(
-        TimelineEntry(a.occurred_at, a.activity_type, a.page_url or a.target or "", a.detail)
+        TimelineEntry(a.occurred_at, a.activity_type, _activity_title(a), a.detail)
         for a in activities
     )
     history = await conn.execute(
@@ -195,19 +237,22 @@ async def lead_detail(
         ScoreEntry(at, score, activity, points, delta, _reason(reason, delta))
         for at, score, activity, points, delta, reason in history
     )
-    emails = await conn.execute(
-        select(
-            EmailEventRow.occurred_at,
-            EmailEventRow.kind,
-            EmailEventRow.sequence_key,
-            EmailEventRow.step,
-            EmailEventRow.url,
+    emails = (
+        await conn.execute(
+            select(
+                EmailEventRow.occurred_at,
+                EmailEventRow.kind,
+                EmailEventRow.sequence_key,
+                EmailEventRow.step,
+                EmailEventRow.url,
+                EmailEventRow.send_id,
+            )
+            .where(EmailEventRow.lead_id == lead_id)
+            .order_by(EmailEventRow.occurred_at.desc())
+            .limit(timeline_limit)
         )
-        .where(EmailEventRow.lead_id == lead_id)
-        .order_by(EmailEventRow.occurred_at.desc())
-        .limit(timeline_limit)
-    )
-    detail.email_events.extend(EmailEntry(*entry) for entry in emails)
+    ).all()
+    detail.email_events.extend(_email_entries(emails, sequences or {}))
     notes = await conn.execute(
         select(NoteRow.id, NoteRow.created_at, UserRow.name, NoteRow.body_ct)
         .outerjoin(UserRow, UserRow.id == NoteRow.author_id)

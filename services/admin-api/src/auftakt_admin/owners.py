@@ -107,8 +107,8 @@ class Owners:
     async def delete_mapping(self, mapping_id: int) -> CommandReply[None]:
         return await self._ask(SCORING_MAPPING_DELETE, {"id": mapping_id}, type(None))
 
-    async def sequences(self) -> CommandReply[MailSequences]:
-        return await self._ask(MAILER_SEQUENCES_LIST, None, MailSequences)
+    async def sequences(self, *, timeout: float | None = None) -> CommandReply[MailSequences]:
+        return await self._ask(MAILER_SEQUENCES_LIST, None, MailSequences, timeout=timeout)
 
     async def put_sequence(self, sequence: dict[str, Any]) -> CommandReply[MailSequence]:
         return await self._ask(MAILER_SEQUENCE_PUT, sequence, MailSequence)

@@ -67,6 +67,11 @@ class EmailEntryRead(_Read):
     sequence_key: str | None
     step: int | None
     url: str | None
+    title: str | None = Field(
+        description="the mail's sequence and step as the mailer names them (\"Checkliste "
+        "2025 – Mail 1: Ihre Checkliste\"), or the double-opt-in mail; null: the mail's "
+        "sending is not in the lead's timeline"
+    )
 
 
 class NoteRead(_Read):

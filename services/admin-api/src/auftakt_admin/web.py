@@ -251,8 +251,9 @@ async def _lead_page(
     request: Request, principal: StaffDep, lead_id: UUID, status_code: int = 200, **context: Any
 ) -> Response:
     service = admin_of(request)
+    sequences = await service.sequence_titles.get(service.owners)
     async with service.engine.connect() as conn:
-        lead = await lead_detail(conn, service.keys, lead_id)
+        lead = await lead_detail(conn, service.keys, lead_id, sequences=sequences)
         users = await accounts.list_users(conn)
     if lead is None:
         raise HTTPException(404, "Diesen Lead gibt es nicht (mehr).")
