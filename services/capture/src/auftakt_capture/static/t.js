@@ -186,10 +186,11 @@
 
     // Half a lead form filled: counts which visible fields are non-empty, never their
     // values. Only forms asking for an e-mail address count (not a calculator, a quiz or
-    // a search box), and only with two fields or more.
+    // a search box), and not the "send me the result" form of a lead magnet (its request
+    // is the signal), and only with two fields or more.
     const onInput = (e) => {
       const form = e.target && e.target.form;
-      if (!form || once.has(form) || form.hasAttribute('data-auftakt-ignore') ||
+      if (!form || once.has(form) || form.matches('[data-auftakt-ignore],[data-auftakt-magnet]') ||
           !form.querySelector('input[type=email],input[name=email]')) return;
       const fields = new Map();
       for (const field of form.elements) {
