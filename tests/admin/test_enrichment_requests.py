@@ -1,6 +1,6 @@
-"""The dashboard asks the real enrichment service: "Mit Claude analysieren" (without an
-Anthropic key: the rule-based analysis, labelled so), a company's live profile with its
-imprint, and sales' targeting, whose field errors come from enrichment."""
+"""The dashboard asks the real enrichment service to analyse a lead (without an Anthropic
+key: the rule-based analysis, labelled so, and the button says so), a company's live
+profile with its imprint, and sales' targeting, whose field errors come from enrichment."""
 
 from __future__ import annotations
 
@@ -65,6 +65,8 @@ async def test_an_analysis_on_request_shows_at_once_and_its_event_adds_nothing(
     page = (await admin_http.get(asked.headers["location"])).text
     assert "Analyse fertig." in page
     assert "regelbasiert" in page and "Noch keine Analyse." not in page
+    assert "regelbasiert (kein Claude-API-Schlüssel eingerichtet)" in page
+    assert "Regelbasiert analysieren" in page and "Mit Claude analysieren" not in page
 
     published = await stream_messages(
         nc,

@@ -5,7 +5,7 @@ an honest analysis button, and a failed enrichment said so."""
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -14,10 +14,13 @@ import httpx
 import pytest
 from auftakt_admin.app import AdminService
 from auftakt_common.events import (
+    NO_CLAUDE_KEY,
+    AnalysisMethod,
     EmailOpened,
     EmailSent,
     Event,
     EventDetails,
+    LeadAnalyzed,
     LeadMagnetDownloaded,
     LeadScored,
     ScoreChange,
@@ -29,7 +32,7 @@ from auftakt_mailer.settings import MailerSettings
 from nats.aio.client import Client
 
 from tests.admin.conftest import Staff
-from tests.admin.helpers import all_projected, log_in, new_lead
+from tests.admin.helpers import all_projected, analyzed, log_in, new_lead
 from tests.scoring.helpers import publish
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -178,3 +181,30 @@ async def test_the_timeline_names_magnets_and_mails_by_their_titles(
     page = (await admin_http.get(f"/admin/leads/{lead_id}")).text
     assert "budget_calculator" not in page and "Schritt 1" not in page
     assert html.escape(mail) in page
+
+
+async def test_the_analysis_button_offers_claude_only_when_enrichment_has_a_key(
+    admin: AdminService, admin_http: httpx.AsyncClient, sales_user: Staff, nc: Client
+) -> None:
+    await log_in(admin_http, sales_user.email, sales_user.password)
+    budget_used_up = "Tagesbudget für Claude aufgebraucht"  # a key, but not today
+    cases = [
+        (_analyzed_by("regelbasiert", NO_CLAUDE_KEY), "Regelbasiert analysieren"),
+        (_analyzed_by("regelbasiert", budget_used_up), "Mit Claude analysieren"),
+        (_analyzed_by("claude", None), "Mit Claude analysieren"),
+    ]
+    for analysis, button in cases:
+        lead_id, created = await new_lead(admin, AT)
+        await _project(admin, nc, created, analysis(lead_id))
+        page = (await admin_http.get(f"/admin/leads/{lead_id}")).text
+        card = page.split('id="analysis"')[1].split("</section>")[0]
+        assert f'<button type="submit">{button}</button>' in card
+        if button == "Regelbasiert analysieren":
+            assert "regelbasiert (kein Claude-API-Schlüssel eingerichtet)" in card
+            assert "Mit Claude" not in card
+
+
+def _analyzed_by(method: AnalysisMethod, reason: str | None) -> Callable[[UUID], LeadAnalyzed]:
+    return lambda lead_id: analyzed(
+        lead_id, AT + timedelta(minutes=5), method=method, fallback_reason=reason
+    )

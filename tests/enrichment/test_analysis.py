@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 import httpx
 from auftakt_capture.settings import CaptureSettings
-from auftakt_common.events import LeadStageChanged
+from auftakt_common.events import NO_CLAUDE_KEY, LeadStageChanged
 from auftakt_enrichment.analysis import AnalysisInput, EventFacts, rule_based_analysis
 from auftakt_enrichment.app import EnrichmentService
 from auftakt_enrichment.settings import EnrichmentSettings
@@ -166,7 +166,7 @@ async def test_without_a_key_the_rule_based_analysis_answers_and_says_so(
         lambda: _analyses(db, lead_id), lambda rows: bool(rows) and rows[0]["status"] == "done"
     )
     assert (analyses[0]["method"], analyses[0]["model"]) == ("regelbasiert", None)
-    assert analyses[0]["fallback_reason"] is None
+    assert analyses[0]["fallback_reason"] == NO_CLAUDE_KEY  # said, so admin can say it
     reply = await analyze(nc, lead_id)
     assert reply.data is not None and reply.data.analyzed is not None
     analysis = reply.data.analyzed.analysis

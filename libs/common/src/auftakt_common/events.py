@@ -50,6 +50,7 @@ __all__ = [
     "LeadStageChanged",
     "LeadStatusChanged",
     "LeadUpdated",
+    "NO_CLAUDE_KEY",
     "NotificationSent",
     "PipelineStatus",
     "STAGES",
@@ -261,6 +262,9 @@ class CompanyEngagementChanged(Event):
 
 IntentLevel = Literal["low", "medium", "high"]
 AnalysisMethod = Literal["claude", "regelbasiert"]
+# `LeadAnalyzed.fallback_reason` when enrichment has no Anthropic key: every analysis is
+# the rule-based one (the dashboard then offers "Regelbasiert analysieren", not Claude)
+NO_CLAUDE_KEY = "kein Claude-API-Schlüssel eingerichtet"
 
 
 class LeadAnalysis(_Frozen):
@@ -275,8 +279,9 @@ class LeadAnalysis(_Frozen):
 
 
 class LeadAnalyzed(Event):
-    """An analysis of the lead: by Claude (`model` says which), or `regelbasiert` (no key,
-    budget used up, or Claude failed: `fallback_reason` says why). `input_hash` identifies
+    """An analysis of the lead: by Claude (`model` says which), or `regelbasiert` (no key:
+    `NO_CLAUDE_KEY`, budget used up, or Claude failed: `fallback_reason` says why; none in
+    analyses made before no key was said so). `input_hash` identifies
     what it was given (behaviour and firmographics only, never contact data)."""
 
     subject: ClassVar[str] = "lead.analyzed"

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from auftakt_common.events import LeadAnalyzed
+from auftakt_common.events import NO_CLAUDE_KEY, AnalysisMethod, LeadAnalyzed
 from sqlalchemy import (
     ColumnElement,
     DateTime,
@@ -31,7 +31,9 @@ __all__ = [
     "CompanyPage",
     "CompanySummary",
     "analysis_entry",
+    "analyst_of",
     "company_summary",
+    "current_analyst",
     "list_companies",
     "newest_analysis",
 ]
@@ -195,6 +197,31 @@ def analysis_entry(event: LeadAnalyzed) -> AnalysisEntry:
         trigger=event.trigger,
         fallback_reason=event.fallback_reason,
     )
+
+
+def analyst_of(method: str, fallback_reason: str | None) -> AnalysisMethod:
+    """Who analyses, as an analysis tells: `regelbasiert` when enrichment had no
+    Anthropic key (`NO_CLAUDE_KEY`, or no reason in analyses from before it was said),
+    else `claude` (also when a budget or an outage made this one fall back)."""
+    without_key = method == "regelbasiert" and fallback_reason in (None, NO_CLAUDE_KEY)
+    return "regelbasiert" if without_key else "claude"
+
+
+async def current_analyst(
+    conn: AsyncConnection, newest: AnalysisEntry | None = None
+) -> AnalysisMethod | None:
+    """Who analyses a lead when sales ask: as the lead's newest analysis (`newest`) tells,
+    or the newest of any lead; None before the first analysis. Analyses are few (hot
+    leads and requests): the newest is found without an index of its own."""
+    if newest is not None:
+        return analyst_of(newest.method, newest.fallback_reason)
+    a = AnalysisRow
+    row = (
+        await conn.execute(
+            select(a.method, a.fallback_reason).order_by(a.occurred_at.desc()).limit(1)
+        )
+    ).first()
+    return None if row is None else analyst_of(row.method, row.fallback_reason)
 
 
 async def newest_analysis(conn: AsyncConnection, lead_id: UUID) -> AnalysisEntry | None:

@@ -19,6 +19,7 @@ from .charts import bar_chart, funnel_chart
 from .deps import SESSION_COOKIE, AdminDep, StaffDep, admin_of
 from .domain import ACTIVITY_WINDOWS, PIPELINE, SCORE_BANDS, SORTS, PipelineMoveInvalid
 from .editors import error_text
+from .enrichment_queries import current_analyst
 from .filters import FilterInvalid, parse_list_request
 from .lead_detail import lead_detail
 from .owners import is_silent
@@ -255,6 +256,7 @@ async def _lead_page(
     async with service.engine.connect() as conn:
         lead = await lead_detail(conn, service.keys, lead_id, sequences=sequences)
         users = await accounts.list_users(conn)
+        analyst = await current_analyst(conn, lead.analysis if lead else None)
     if lead is None:
         raise HTTPException(404, "Diesen Lead gibt es nicht (mehr).")
     return render(
@@ -265,6 +267,7 @@ async def _lead_page(
         lead=lead,
         users=[u for u in users if u.active],
         statuses=PIPELINE,
+        analyst=analyst,
         done=request.query_params.get("done"),
         error=request.query_params.get("error"),
         **{"analysis_error": None, **context},
@@ -352,7 +355,8 @@ async def post_note(
 
 @router.post("/leads/{lead_id}/analysis")
 async def analyze_lead(request: Request, principal: StaffDep, lead_id: UUID) -> Response:
-    """The button "Mit Claude analysieren": done, running, or why neither."""
+    """The analysis button ("Mit Claude analysieren", or "Regelbasiert analysieren" when
+    enrichment has no key): done, running, or why neither."""
     try:
         reply = await admin_of(request).analyze_lead(lead_id)
     except LeadNotFound as exc:

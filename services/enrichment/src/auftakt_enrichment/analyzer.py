@@ -15,6 +15,7 @@ from uuid import UUID
 import structlog
 from auftakt_common.commands import AnalysisAnswer, AnalyzeLead, CommandReply, FieldError
 from auftakt_common.events import (
+    NO_CLAUDE_KEY,
     STAGES,
     AnalysisMethod,
     LeadAnalysis,
@@ -200,7 +201,7 @@ class Analyzer:
 
     async def _analyse(self, facts: AnalysisInput, allowed: bool) -> _Outcome:
         if self._analyst is None:
-            return _Outcome(rule_based_analysis(facts), "regelbasiert", None, None)
+            return _Outcome(rule_based_analysis(facts), "regelbasiert", None, NO_CLAUDE_KEY)
         if not allowed:
             return _Outcome(rule_based_analysis(facts), "regelbasiert", None, _NO_BUDGET)
         try:
