@@ -26,13 +26,15 @@ from auftakt_common.events import (
     ScoreChange,
 )
 from auftakt_common.testing import Servers
+from auftakt_enrichment.app import EnrichmentService
 from auftakt_mailer.app import MailerService
 from auftakt_mailer.app import migrate as migrate_mailer
 from auftakt_mailer.settings import MailerSettings
 from nats.aio.client import Client
 
 from tests.admin.conftest import Staff
-from tests.admin.helpers import all_projected, analyzed, log_in, new_lead
+from tests.admin.helpers import all_projected, analyzed, log_in, new_lead, submit_lead, wait_for
+from tests.enrichment.sites import Sites
 from tests.scoring.helpers import publish
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -208,3 +210,33 @@ def _analyzed_by(method: AnalysisMethod, reason: str | None) -> Callable[[UUID],
     return lambda lead_id: analyzed(
         lead_id, AT + timedelta(minutes=5), method=method, fallback_reason=reason
     )
+
+
+async def test_a_failed_enrichment_is_said_in_german_on_the_lead_and_company_page(
+    client: httpx.AsyncClient,
+    enrichment: EnrichmentService,
+    sites: Sites,
+    admin_http: httpx.AsyncClient,
+    sales_user: Staff,
+) -> None:
+    await log_in(admin_http, sales_user.email, sales_user.password)
+    domain = f"kaputt-{uuid4().hex[:6]}-gmbh.de"
+    sites.failing.add(domain)  # its website answers HTTP 500, three times
+    email, _ = await submit_lead(client, activities=[], email=f"info@{domain}")
+
+    async def lead_page() -> str | None:
+        found = (await admin_http.get("/api/v1/leads", params={"email": email})).json()
+        if not found["items"]:
+            return None
+        return (await admin_http.get(f"/admin/leads/{found['items'][0]['lead_id']}")).text
+
+    said = "Anreicherung fehlgeschlagen: Unter der Domain der Firma ist keine lesbare Website"
+    page = await wait_for(lead_page, lambda text: text is not None and said in text, timeout=30)
+    assert "noch nicht angereichert" not in page
+    assert "HTTP 500" not in page and "answered" not in page
+    company_id = page.split('href="/admin/companies/')[1].split('"')[0]
+    company = (await admin_http.get(f"/admin/companies/{company_id}")).text
+    assert "fehlgeschlagen" in company and "keine lesbare Website" in company
+    assert "HTTP 500" not in company and "answered" not in company
+    api = (await admin_http.get(f"/api/v1/companies/{company_id}")).json()
+    assert api["profile"]["failure"] == "no_website"

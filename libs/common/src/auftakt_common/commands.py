@@ -32,6 +32,7 @@ __all__ = [
     "FindCompany",
     "CommandReply",
     "DeleteActivityMapping",
+    "EnrichmentFailure",
     "FieldError",
     "MAILER_SEQUENCES_LIST",
     "MAILER_SEQUENCE_PREVIEW",
@@ -216,6 +217,12 @@ class CompanyTargeting(FindCompany):
     tier: AccountTier | None = None
 
 
+# why enrichment failed for a company: its domain does not exist, its website did not
+# answer, answered no readable page, was not fetched (a private or refused address), or
+# the data provider failed; pages say it in German, the raw error is for ops
+EnrichmentFailure = Literal["no_such_domain", "unreachable", "no_website", "refused", "provider"]
+
+
 class CompanyProfile(_Command):
     """A company as enrichment knows it: facts from its providers (the imprint's legal
     details included), sales' targeting, and the roll-up of its leads."""
@@ -248,7 +255,8 @@ class CompanyProfile(_Command):
     score_sum: int = 0
     last_activity_at: datetime | None = None
     enriched_at: datetime | None = None
-    last_error: str | None = None
+    last_error: str | None = None  # enrichment's own words, for ops; pages show `failure`
+    failure: EnrichmentFailure | None = None
 
 
 class FieldError(BaseModel):

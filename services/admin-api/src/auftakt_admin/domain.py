@@ -20,6 +20,8 @@ __all__ = [
     "ACTIVITY_WINDOWS",
     "BERLIN",
     "COMPANY_SORTS",
+    "ENRICHMENT_FAILED",
+    "ENRICHMENT_FAILURES",
     "INTENT_LABELS",
     "PIPELINE",
     "SCORE_BANDS",
@@ -89,6 +91,17 @@ COMPANY_SORTS: tuple[CompanySort, ...] = ("highest_score", "score_sum", "engaged
 TIERS: tuple[AccountTier, ...] = ("tier_1", "tier_2", "tier_3")
 TIER_LABELS: dict[str, str] = {"tier_1": "Tier 1", "tier_2": "Tier 2", "tier_3": "Tier 3"}
 INTENT_LABELS: dict[str, str] = {"low": "niedrig", "medium": "mittel", "high": "hoch"}
+# why enrichment could not describe a company (`CompanyProfile.failure`), as sales read it
+ENRICHMENT_FAILURES: dict[str, str] = {
+    "no_such_domain": "Die Domain der Firma existiert nicht – es gibt keine Website zu lesen.",
+    "unreachable": "Die Website der Firma war nicht erreichbar.",
+    "no_website": "Unter der Domain der Firma ist keine lesbare Website (Fehlerseite oder "
+    "keine HTML-Seite).",
+    "refused": "Die Website der Firma wurde nicht abgerufen: ihre Adresse ist nicht "
+    "öffentlich erreichbar.",
+    "provider": "Der Datenanbieter hat keine Angaben zur Firma geliefert.",
+}
+ENRICHMENT_FAILED = "Die Firmendaten konnten nicht ermittelt werden."
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _SEARCH_ENGINES = ("google.", "bing.", "duckduckgo.", "ecosia.", "yahoo.", "qwant.", "startpage.")

@@ -126,9 +126,11 @@ class Owners:
             timeout=self._analysis_timeout,
         )
 
-    async def company(self, wanted: dict[str, Any]) -> CommandReply[CompanyProfile]:
+    async def company(
+        self, wanted: dict[str, Any], *, timeout: float | None = None
+    ) -> CommandReply[CompanyProfile]:
         """The company's live profile; `wanted`: its `company_id` or `domain`."""
-        return await self._ask(ENRICHMENT_COMPANY_GET, wanted, CompanyProfile)
+        return await self._ask(ENRICHMENT_COMPANY_GET, wanted, CompanyProfile, timeout=timeout)
 
     async def put_targeting(self, targeting: dict[str, Any]) -> CommandReply[CompanyProfile]:
         return await self._ask(ENRICHMENT_COMPANY_PUT, targeting, CompanyProfile)

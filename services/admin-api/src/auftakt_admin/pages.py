@@ -22,7 +22,15 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from .deps import LoginRequired, PasswordChangeRequired, Principal, login_url
-from .domain import BERLIN, INTENT_LABELS, STAGE_LABELS, STATUS_LABELS, TIER_LABELS
+from .domain import (
+    BERLIN,
+    ENRICHMENT_FAILED,
+    ENRICHMENT_FAILURES,
+    INTENT_LABELS,
+    STAGE_LABELS,
+    STATUS_LABELS,
+    TIER_LABELS,
+)
 from .input_errors import field_name, input_errors
 
 __all__ = ["STATIC", "install_error_pages", "render"]
@@ -100,6 +108,11 @@ ATTRIBUTION_LABELS = {
 }
 
 
+def _enrichment_failure(failure: str | None) -> str:
+    """Why enrichment failed, in German (never enrichment's own English error)."""
+    return ENRICHMENT_FAILURES.get(failure or "", ENRICHMENT_FAILED)
+
+
 def _web_link(url: str | None) -> bool:
     """Whether a URL from elsewhere (a company's website) may be a link: http(s) only."""
     return url is not None and url.lower().startswith(("https://", "http://"))
@@ -118,6 +131,7 @@ templates.env.globals.update(
     ago=_ago,
     web_link=_web_link,
     field_name=field_name,
+    enrichment_failure=_enrichment_failure,
 )
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from auftakt_common.commands import CompanyProfile
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -21,11 +22,14 @@ from .domain import ACTIVITY_WINDOWS, PIPELINE, SCORE_BANDS, SORTS, PipelineMove
 from .editors import error_text
 from .enrichment_queries import current_analyst
 from .filters import FilterInvalid, parse_list_request
-from .lead_detail import lead_detail
+from .lead_detail import LeadDetail, lead_detail
 from .owners import is_silent
 from .pages import render
 from .pipeline import LeadNotFound, add_note, assign, change_status, request_erasure
 from .queries import dashboard
+
+if TYPE_CHECKING:
+    from .app import AdminService
 
 __all__ = ["router"]
 
@@ -265,6 +269,7 @@ async def _lead_page(
         principal,
         status_code=status_code,
         lead=lead,
+        enrichment=await _enrichment_state(service, lead),
         users=[u for u in users if u.active],
         statuses=PIPELINE,
         analyst=analyst,
@@ -272,6 +277,15 @@ async def _lead_page(
         error=request.query_params.get("error"),
         **{"analysis_error": None, **context},
     )
+
+
+async def _enrichment_state(service: AdminService, lead: LeadDetail) -> CompanyProfile | None:
+    """Enrichment's word on the lead's company while the read model has no facts of it
+    (still working, or given up and why); None when it has them or enrichment is silent."""
+    if lead.company_id is None or (lead.company is not None and lead.company.name):
+        return None
+    reply = await service.owners.company({"company_id": str(lead.company_id)}, timeout=1.0)
+    return reply.data if reply.ok else None
 
 
 @router.get("/leads/{lead_id}")

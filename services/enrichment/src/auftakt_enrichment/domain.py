@@ -14,6 +14,7 @@ from uuid import UUID
 from auftakt_common.commands import CompanyProfile
 from auftakt_common.events import AccountTier, CompanyEnriched, LeadEnriched
 
+from .failures import failure_of
 from .impressum import CompanyFacts
 from .providers import PersonFacts, ProviderFailed
 
@@ -169,6 +170,7 @@ def company_profile(row: dict[str, Any]) -> CompanyProfile:
         last_activity_at=row["last_activity_at"],
         enriched_at=row["enriched_at"],
         last_error=row["last_error"],
+        failure=failure_of(row["last_error"]),
     )
 
 
