@@ -104,7 +104,10 @@ async def test_scores_clamp_at_100_and_at_0(
     await publish(nc, EmailBounced(lead_id=quiet, permanent=True))
     card = await eventually(lambda: scorecard(db, quiet), lambda c: len(c.history) == 2)
     assert card.score == 0
-    assert (card.reasons[-1], card.history[-1]["delta"]) == ("Email bounced (ungültig)", -5)
+    assert (card.reasons[-1], card.history[-1]["delta"]) == (
+        "E-Mail unzustellbar (Adresse ungültig)",
+        -5,
+    )
 
 
 async def test_stage_changes_are_published_only_when_the_stage_changes(

@@ -60,11 +60,11 @@ async def test_a_website_journey_ends_burning_with_the_right_history(
     assert (card.score, card.stage) == (100, "burning")
     assert sorted(card.reasons) == sorted(
         [
-            "Preise-Seite besucht (+20)",
-            "3+ Seiten besucht (+10)",
-            "Budget Calculator verwendet (+25)",
-            "Über-uns-Seite besucht (+15)",
-            "Telefonnummer geklickt (+30)",
+            "Preise-Seite besucht",
+            "3+ Seiten besucht",
+            "Budget-Rechner verwendet",
+            "Über-uns-Seite besucht",
+            "Telefonnummer geklickt",
         ]
     )
     messages = await stream_messages(nc, for_lead(str(lead_id)), expect=5)
