@@ -13,12 +13,20 @@ from typing import Generic, Literal, TypeVar
 from uuid import UUID
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from .db import is_database_unavailable
 from .events import AccountTier, LeadAnalyzed
 from .german_errors import SaidInGerman, german_error
+from .storable import refuse_nul
 
 __all__ = [
     "ActivityMapping",
@@ -68,6 +76,8 @@ ENRICHMENT_COMPANY_GET = "enrichment.companies.get"
 ENRICHMENT_COMPANY_PUT = "enrichment.companies.put"
 
 _SLUG = r"^[a-z][a-z0-9_]{1,99}$"
+# a row's BIGINT identity: a larger id names no row, and the database would refuse it
+_MAX_ROW_ID = 2**63 - 1
 
 MappingOperator = Literal["equals", "in", "not_in", "prefix", "contains", "regex", "gte", "lte"]
 MAPPING_OPERATORS: tuple[MappingOperator, ...] = (
@@ -84,6 +94,9 @@ MAPPING_OPERATORS: tuple[MappingOperator, ...] = (
 
 class _Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    # the owners store what the editors send
+    _texts_storable = field_validator("*", mode="before")(refuse_nul)
 
 
 class ScoringRule(_Command):
@@ -106,7 +119,7 @@ class ActivityMapping(_Command):
     `event_type` event compared with `value` by `operator`. Every matching mapping counts
     (each activity once per event). `id` None creates a mapping."""
 
-    id: int | None = None
+    id: int | None = Field(default=None, ge=1, le=_MAX_ROW_ID)
     position: int = Field(default=100, ge=0, le=100_000)
     event_type: str = Field(pattern=_SLUG)
     field: str = Field(min_length=1, max_length=100)
@@ -118,7 +131,7 @@ class ActivityMapping(_Command):
 
 
 class DeleteActivityMapping(_Command):
-    id: int
+    id: int = Field(ge=1, le=_MAX_ROW_ID)
 
 
 class ScoringConfiguration(_Command):

@@ -5,9 +5,11 @@ embeddable forms, the budget calculator's price table, quizzes. One definition e
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .storable import refuse_nul
 
 __all__ = [
     "BandPrice",
@@ -69,24 +71,10 @@ FormFieldName = Literal[
 FORM_FIELD_NAMES: tuple[FormFieldName, ...] = FormFieldName.__args__  # type: ignore[attr-defined]
 
 
-def _no_nul(value: Any) -> Any:
-    """Texts PostgreSQL can store: no NUL character anywhere (lists and keys included)."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    if isinstance(value, list | tuple):
-        for item in value:
-            _no_nul(item)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _no_nul(key)
-            _no_nul(item)
-    return value
-
-
 class _Content(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    _texts_storable = field_validator("*", mode="before")(_no_nul)
+    _texts_storable = field_validator("*", mode="before")(refuse_nul)
 
 
 class ChoiceOption(_Content):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +50,8 @@ ROLES: tuple[Role, ...] = ("admin", "sales")
 _TOKEN_PREFIX = "akt_"
 _MIN_PASSWORD = 10
 _MAX_NAME = 200
+# in a name shown on pages: PostgreSQL refuses NUL in text, the others break the lines
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _hasher = PasswordHasher()
 # verified when the address is unknown, so a wrong address takes as long as a wrong password
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -135,6 +138,8 @@ async def create_user(
         raise AccountInvalid("name", "Name fehlt")
     if len(name.strip()) > _MAX_NAME:
         raise AccountInvalid("name", f"Name zu lang (höchstens {_MAX_NAME} Zeichen)")
+    if _CONTROL.search(name.strip()):
+        raise AccountInvalid("name", "Name darf keine Steuerzeichen enthalten")
     one_time = password is None
     chosen = password if password is not None else secrets.token_urlsafe(12)
     check_password(chosen)
@@ -356,6 +361,8 @@ async def create_api_token(
     """A token for scripts, acting as the user; the plaintext is returned once."""
     if not name.strip() or len(name) > 100:
         raise AccountInvalid("name", "Name fehlt (höchstens 100 Zeichen)")
+    if _CONTROL.search(name.strip()):
+        raise AccountInvalid("name", "Name darf keine Steuerzeichen enthalten")
     secret = _TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(uuid4(), name.strip(), secret[:12], now, None, None)
     await conn.execute(

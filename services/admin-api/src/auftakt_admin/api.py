@@ -25,7 +25,7 @@ from . import accounts
 from .deps import AdminDep, StaffDep, admin_of
 from .domain import PipelineMoveInvalid
 from .enrichment_queries import analysis_entry
-from .filters import FilterInvalid, parse_list_request
+from .filters import LEAD_LIST_PARAMETERS, FilterInvalid, parse_list_request
 from .lead_detail import lead_detail
 from .owners import is_silent
 from .pipeline import LeadNotFound, add_note, assign, change_status, request_erasure
@@ -72,7 +72,12 @@ async def me(principal: StaffDep) -> accounts.User:
     return principal.user
 
 
-@router.get(f"{v1}/leads", response_model=LeadPageRead, tags=["leads"])
+@router.get(
+    f"{v1}/leads",
+    response_model=LeadPageRead,
+    tags=["leads"],
+    openapi_extra={"parameters": LEAD_LIST_PARAMETERS},
+)
 async def get_leads(
     request: Request,
     _: StaffDep,
@@ -310,10 +315,13 @@ async def get_tokens(request: Request, principal: StaffDep) -> list[accounts.Api
 @router.post(f"{v1}/tokens", response_model=TokenCreated, status_code=201, tags=["accounts"])
 async def post_token(request: Request, principal: StaffDep, body: TokenCreate) -> TokenCreated:
     service = admin_of(request)
-    async with service.engine.begin() as conn:
-        token, secret = await accounts.create_api_token(
-            conn, principal.user.id, body.name, now=service.clock()
-        )
+    try:
+        async with service.engine.begin() as conn:
+            token, secret = await accounts.create_api_token(
+                conn, principal.user.id, body.name, now=service.clock()
+            )
+    except accounts.AccountInvalid as exc:
+        raise problem(422, exc.field, str(exc)) from exc
     return TokenCreated(token=TokenRead.model_validate(token), secret=secret)
 
 

@@ -15,7 +15,7 @@ from .deps import StaffDep, admin_of
 from .domain import LeadFilter
 from .editors import error_text
 from .enrichment_queries import company_summary
-from .filters import FilterInvalid, parse_company_request
+from .filters import COMPANY_LIST_PARAMETERS, FilterInvalid, parse_company_request
 from .owners import is_silent
 from .queries import list_leads
 from .schemas import (
@@ -43,7 +43,9 @@ def _id_in(wanted: dict[str, str]) -> UUID | None:
     return UUID(wanted["company_id"]) if "company_id" in wanted else None
 
 
-@router.get("", response_model=CompanyPageRead)
+@router.get(
+    "", response_model=CompanyPageRead, openapi_extra={"parameters": COMPANY_LIST_PARAMETERS}
+)
 async def get_companies(request: Request, _: StaffDep) -> Any:
     """The companies list. Query parameters as in the dashboard's URLs: `target=1`
     (target accounts only), `tier` (`tier_1`, `tier_2`, `tier_3`), `search` (part of the

@@ -3,10 +3,11 @@ words in the dashboard's URLs and the JSON API, so a view can be shared as a lin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import get_args
+from typing import Any, get_args
 from uuid import UUID
 
 from auftakt_common.events import STAGES
@@ -32,7 +33,9 @@ from .enrichment_queries import CompanyPage, list_companies
 from .queries import DEFAULT_DIRECTIONS, Direction, LeadPage, list_leads
 
 __all__ = [
+    "COMPANY_LIST_PARAMETERS",
     "FILTER_PARAMS",
+    "LEAD_LIST_PARAMETERS",
     "CompanyListRequest",
     "FilterInvalid",
     "ListRequest",
@@ -60,6 +63,19 @@ class FilterInvalid(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+# typed into a search box or a link, never meant: PostgreSQL refuses NUL in a query's text
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _given(params: Mapping[str, str]) -> dict[str, str]:
+    """The parameters given (not blank), trimmed; `FilterInvalid` for control characters."""
+    given = {name: value.strip() for name, value in params.items() if value and value.strip()}
+    for name, value in given.items():
+        if _CONTROL.search(value):
+            raise FilterInvalid(name, "darf keine Steuerzeichen enthalten")
+    return given
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +120,7 @@ def _date(params: Mapping[str, str], name: str) -> date | None:
 
 def parse_list_request(params: Mapping[str, str], vault: Vault) -> ListRequest:
     """Read the list's parameters; `FilterInvalid` names the first wrong one."""
-    given = {name: value.strip() for name, value in params.items() if value and value.strip()}
+    given = _given(params)
     assignee = given.get("assignee")
     assignee_id = (
         None if assignee == "none" else _uuid(given, "assignee", "keine gültige Benutzer-ID")
@@ -198,7 +214,7 @@ def parse_company_request(params: Mapping[str, str]) -> CompanyListRequest:
     """Read the companies list's parameters: `target` (1: target accounts only), `tier`,
     `search` (name or domain), `sort`, `cursor`, `limit`; `FilterInvalid` names the first
     wrong one."""
-    given = {name: value.strip() for name, value in params.items() if value and value.strip()}
+    given = _given(params)
     company_filter = CompanyFilter(
         target_accounts=_choice(given, "target", ("1",)) == "1",
         tier=_choice(given, "tier", TIERS),  # type: ignore[arg-type]
@@ -207,3 +223,52 @@ def parse_company_request(params: Mapping[str, str]) -> CompanyListRequest:
     sort: CompanySort = _choice(given, "sort", COMPANY_SORTS) or "highest_score"  # type: ignore[assignment]
     kept = {name: given[name] for name in COMPANY_PARAMS if name in given}
     return CompanyListRequest(company_filter, sort, _cursor(given, sort), _limit(given), kept)
+
+
+# The same parameters for the OpenAPI document (the routes read them from the query
+# string themselves, so FastAPI cannot describe them): client generators and fuzzers
+# see what the lists accept.
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _one_of(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+_PAGE_PARAMETERS = [
+    _query("cursor", {"type": "string"}, "`next_cursor` of the page before"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "per page"),
+]
+LEAD_LIST_PARAMETERS = [
+    _query("stage", _one_of(STAGES), "the lead's stage"),
+    _query("score", _one_of(list(SCORE_BANDS)), "a score band"),
+    _query("source", {"type": "string", "maxLength": 100}, "first touch: utm_source or referrer"),
+    _query("activity", _one_of(list(ACTIVITY_WINDOWS)), "days since the last activity"),
+    _query("status", _one_of(PIPELINE), "pipeline status"),
+    _query("assignee", {"type": "string"}, "a user's id, or `none` for nobody's leads"),
+    _query("event_type", {"type": "string", "maxLength": 50}, "the event's type"),
+    _query("event_from", {"type": "string", "format": "date"}, "event on or after"),
+    _query("event_until", {"type": "string", "format": "date"}, "event on or before"),
+    _query("email", {"type": "string", "format": "email"}, "exactly this address"),
+    _query("company", {"type": "string", "maxLength": 100}, "part of the company's name"),
+    _query("company_id", {"type": "string", "format": "uuid"}, "the company's leads"),
+    _query("sort", _one_of(SORTS), "order by"),
+    _query("dir", _one_of(list(get_args(Direction))), "ascending or descending"),
+    *_PAGE_PARAMETERS,
+]
+COMPANY_LIST_PARAMETERS = [
+    _query("target", _one_of(["1"]), "target accounts only"),
+    _query("tier", _one_of(TIERS), "account tier"),
+    _query("search", {"type": "string", "maxLength": 100}, "part of the name or domain"),
+    _query("sort", _one_of(COMPANY_SORTS), "order by, highest first"),
+    *_PAGE_PARAMETERS,
+]
