@@ -10,6 +10,7 @@ from asgi_lifespan import LifespanManager
 from auftakt_capture.app import create_app
 from auftakt_capture.settings import CaptureSettings
 from auftakt_common.tokens import LeadTokens
+from nats.aio.client import Client
 
 from tests.events import for_lead, stream_messages
 
@@ -23,7 +24,7 @@ def lead_id_of(response: httpx.Response, settings: CaptureSettings) -> str:
 
 
 async def test_json_submission_creates_a_lead_and_publishes_lead_created(
-    client: httpx.AsyncClient, capture_settings: CaptureSettings, nc
+    client: httpx.AsyncClient, capture_settings: CaptureSettings, nc: Client
 ) -> None:
     email = unique_email()
     response = await client.post(
@@ -131,7 +132,7 @@ async def test_a_thank_you_url_on_a_foreign_site_is_refused_and_nothing_stored(
 
 
 async def test_second_submission_with_same_address_updates_the_same_lead(
-    client: httpx.AsyncClient, capture_settings: CaptureSettings, nc
+    client: httpx.AsyncClient, capture_settings: CaptureSettings, nc: Client
 ) -> None:
     email = unique_email()
     first = await client.post(
@@ -189,7 +190,7 @@ async def test_second_submission_with_same_address_updates_the_same_lead(
 
 
 async def test_quiz_answers_from_a_form_are_stored_with_the_magnet(
-    client: httpx.AsyncClient, capture_settings: CaptureSettings, nc
+    client: httpx.AsyncClient, capture_settings: CaptureSettings, nc: Client
 ) -> None:
     response = await client.post(
         "/v1/leads",
