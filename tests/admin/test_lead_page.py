@@ -16,6 +16,7 @@ from auftakt_admin.app import AdminService
 from auftakt_common.events import (
     NO_CLAUDE_KEY,
     AnalysisMethod,
+    EmailHeld,
     EmailOpened,
     EmailSent,
     Event,
@@ -23,6 +24,7 @@ from auftakt_common.events import (
     LeadAnalyzed,
     LeadMagnetDownloaded,
     LeadScored,
+    NotificationSent,
     ScoreChange,
 )
 from auftakt_common.testing import Servers
@@ -210,6 +212,60 @@ def _analyzed_by(method: AnalysisMethod, reason: str | None) -> Callable[[UUID],
     return lambda lead_id: analyzed(
         lead_id, AT + timedelta(minutes=5), method=method, fallback_reason=reason
     )
+
+
+async def test_a_held_mail_and_the_alerts_sales_got_show_on_the_lead(
+    admin: AdminService,
+    admin_http: httpx.AsyncClient,
+    sales_user: Staff,
+    nc: Client,
+    mailer: MailerService,
+) -> None:
+    await log_in(admin_http, sales_user.email, sales_user.password)
+    lead_id, created = await new_lead(admin, AT)
+    later = [
+        EmailHeld(
+            occurred_at=AT,
+            lead_id=lead_id,
+            send_id=uuid4(),
+            sequence_key="budget_calculator",
+            sequence_name="Budget-Rechner – Ergebnis und Nachfassen",
+            step=3,
+            missing=["Eventdatum", "freie Termine im Eventmonat"],
+        ),
+        NotificationSent(
+            occurred_at=AT + timedelta(minutes=5),
+            lead_id=lead_id,
+            notification_id=uuid4(),
+            channel="email",
+            stage="burning",
+            score=88,
+            recipient="vertrieb@musikfuerfirmen.de",
+        ),
+        NotificationSent(
+            occurred_at=AT + timedelta(minutes=5),
+            lead_id=lead_id,
+            notification_id=uuid4(),
+            channel="slack",
+            stage="burning",
+            score=88,
+        ),
+    ]
+    await _project(admin, nc, created, *later)
+    detail = (await admin_http.get(f"/api/v1/leads/{lead_id}")).json()
+    [held] = detail["email_events"]
+    assert (held["kind"], held["note"]) == ("held", "Eventdatum, freie Termine im Eventmonat")
+    assert held["title"] is not None and held["title"].startswith("Budget-Rechner")
+    assert sorted((a["channel"], a["recipient"]) for a in detail["alerts"]) == [
+        ("email", "vertrieb@musikfuerfirmen.de"),
+        ("slack", None),
+    ]
+    page = (await admin_http.get(f"/admin/leads/{lead_id}")).text
+    assert "zurückgehalten" in page
+    assert "nicht gesendet, es fehlt: Eventdatum, freie Termine im Eventmonat" in page
+    alerts = page.split('id="alerts"')[1].split("</section>")[0]
+    assert "E-Mail an vertrieb@musikfuerfirmen.de" in alerts and "Slack" in alerts
+    assert "Score 88" in alerts
 
 
 async def test_a_failed_enrichment_is_said_in_german_on_the_lead_and_company_page(

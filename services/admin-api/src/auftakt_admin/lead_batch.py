@@ -18,6 +18,7 @@ from auftakt_common.events import (
     EmailBounced,
     EmailClicked,
     EmailComplained,
+    EmailHeld,
     EmailOpened,
     EmailReplied,
     EmailSent,
@@ -30,13 +31,21 @@ from auftakt_common.events import (
     LeadScored,
     LeadStageChanged,
     LeadUpdated,
+    NotificationSent,
 )
 from auftakt_common.vault_store import KeyStore
 from sqlalchemy import Table, and_, or_, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .lead_snapshots import write_snapshots
-from .models import ActivityRow, AnalysisRow, EmailEventRow, ScoreHistoryRow, leads_table
+from .models import (
+    ActivityRow,
+    AlertRow,
+    AnalysisRow,
+    EmailEventRow,
+    ScoreHistoryRow,
+    leads_table,
+)
 
 __all__ = ["LeadBatch"]
 
@@ -45,6 +54,7 @@ _activities = cast(Table, ActivityRow.__table__)
 _score_history = cast(Table, ScoreHistoryRow.__table__)
 _email_events = cast(Table, EmailEventRow.__table__)
 _analyses = cast(Table, AnalysisRow.__table__)
+_alerts = cast(Table, AlertRow.__table__)
 _EMAIL_KINDS: dict[type[Event], str] = {
     EmailSent: "sent",
     EmailOpened: "opened",
@@ -52,6 +62,7 @@ _EMAIL_KINDS: dict[type[Event], str] = {
     EmailBounced: "bounced",
     EmailComplained: "complained",
     EmailReplied: "replied",
+    EmailHeld: "held",
 }
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -91,6 +102,7 @@ class LeadBatch:
     history: list[dict[str, Any]] = field(default_factory=list)
     emails: list[dict[str, Any]] = field(default_factory=list)
     analyses: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
     changes: dict[UUID, _LeadChange] = field(default_factory=dict)
     consents: list[ConsentRequested | ConsentConfirmed | LeadOptedOut] = field(
         default_factory=list
@@ -153,6 +165,19 @@ class LeadBatch:
                     change.employee_count = event.employee_count
             case LeadAnalyzed():  # kept apart from the lead's row: it needs none
                 self.analyses.append(_analysis_row(event))
+            case NotificationSent():
+                self._change(event.lead_id)  # a row must exist
+                self.alerts.append(
+                    {
+                        "event_id": event.event_id,
+                        "lead_id": event.lead_id,
+                        "channel": event.channel,
+                        "recipient": event.recipient,
+                        "stage": event.stage,
+                        "score": event.score,
+                        "occurred_at": event.occurred_at,
+                    }
+                )
             case _ if type(event) in _EMAIL_KINDS:
                 self._email(event)
             case ConsentRequested() | ConsentConfirmed() | LeadOptedOut():
@@ -217,6 +242,7 @@ class LeadBatch:
                 "sequence_key": getattr(event, "sequence_key", None),
                 "step": getattr(event, "step", None),
                 "url": getattr(event, "url", None),
+                "note": ", ".join(event.missing) if isinstance(event, EmailHeld) else None,
                 "occurred_at": event.occurred_at,
             }
         )
@@ -246,6 +272,7 @@ class LeadBatch:
             (_score_history, self.history),
             (_email_events, self.emails),
             (_analyses, self.analyses),  # keyed by analysis: the reply's copy, then the event
+            (_alerts, self.alerts),
         ):
             # an anonymous visitor's activity comes again once it becomes a lead
             await bulk_insert(conn, table, rows, "ON CONFLICT DO NOTHING")

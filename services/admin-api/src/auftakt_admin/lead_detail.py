@@ -19,6 +19,7 @@ from .enrichment_queries import AnalysisEntry, CompanySummary, company_summary, 
 from .models import (
     PROFILE_COLUMNS,
     ActivityRow,
+    AlertRow,
     EmailEventRow,
     NoteRow,
     PipelineRow,
@@ -61,6 +62,18 @@ class EmailEntry:
     step: int | None
     url: str | None
     title: str | None  # the mail's: its sequence and step, or the double-opt-in mail
+    note: str | None = None  # a held mail: what it waits for
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEntry:
+    """Sales were alerted: on which channel, to whom (None: a Slack channel), why."""
+
+    at: datetime
+    channel: str
+    recipient: str | None
+    stage: str
+    score: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +121,7 @@ class LeadDetail:
     activities: list[TimelineEntry] = field(default_factory=list)
     score_history: list[ScoreEntry] = field(default_factory=list)
     email_events: list[EmailEntry] = field(default_factory=list)
+    alerts: list[AlertEntry] = field(default_factory=list)
     notes: list[NoteEntry] = field(default_factory=list)
     status_history: list[StatusEntry] = field(default_factory=list)
 
@@ -118,8 +132,10 @@ def _activity_title(activity: Row[Any]) -> str:
     return str(activity.page_url or activity.target or "")
 
 
-# occurred_at, kind, sequence_key, step, url, send_id
-_EmailRow = Row[datetime, str, str | None, int | None, str | None, UUID | None]
+# occurred_at, kind, sequence_key, step, url, send_id, note
+_EmailRow = Row[datetime, str, str | None, int | None, str | None, UUID | None, str | None]
+# the events that name their mail themselves (the others name it by its send)
+_NAMING = ("sent", "held")
 
 
 def _email_entries(
@@ -127,10 +143,10 @@ def _email_entries(
 ) -> list[EmailEntry]:
     """The lead's mail events, each titled by its mail: an open, a click or a bounce
     names the mail it concerns when the lead's timeline holds the mail's sending."""
-    sent = {row.send_id: row for row in rows if row.kind == "sent" and row.send_id}
+    sent = {row.send_id: row for row in rows if row.kind in _NAMING and row.send_id}
     entries = []
     for row in rows:
-        mail = row if row.kind == "sent" else sent.get(row.send_id)
+        mail = row if row.kind in _NAMING else sent.get(row.send_id)
         title = None if mail is None else mail_title(mail.sequence_key, mail.step, sequences)
         entries.append(
             EmailEntry(
@@ -140,6 +156,7 @@ def _email_entries(
                 mail.step if mail else row.step,
                 row.url,
                 title,
+                row.note,
             )
         )
     return entries
@@ -246,6 +263,7 @@ async def lead_detail(
                 EmailEventRow.step,
                 EmailEventRow.url,
                 EmailEventRow.send_id,
+                EmailEventRow.note,
             )
             .where(EmailEventRow.lead_id == lead_id)
             .order_by(EmailEventRow.occurred_at.desc())
@@ -253,6 +271,19 @@ async def lead_detail(
         )
     ).all()
     detail.email_events.extend(_email_entries(emails, sequences or {}))
+    alerts = await conn.execute(
+        select(
+            AlertRow.occurred_at,
+            AlertRow.channel,
+            AlertRow.recipient,
+            AlertRow.stage,
+            AlertRow.score,
+        )
+        .where(AlertRow.lead_id == lead_id)
+        .order_by(AlertRow.occurred_at.desc())
+        .limit(timeline_limit)
+    )
+    detail.alerts.extend(AlertEntry(*alert) for alert in alerts)
     notes = await conn.execute(
         select(NoteRow.id, NoteRow.created_at, UserRow.name, NoteRow.body_ct)
         .outerjoin(UserRow, UserRow.id == NoteRow.author_id)

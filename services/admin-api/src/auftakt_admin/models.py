@@ -227,6 +227,22 @@ class EmailEventRow(Base):
     sequence_key: Mapped[str | None] = mapped_column(String(100))
     step: Mapped[int | None] = mapped_column(Integer)
     url: Mapped[str | None] = mapped_column(Text)
+    # a held mail: what it waits for ("Budget, Gästezahl")
+    note: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = _at(nullable=False)
+
+
+class AlertRow(Base):
+    """Sales alerted about the lead (notification.sent): how, to whom, at which stage."""
+
+    __tablename__ = "alerts"
+
+    event_id: Mapped[UUID] = mapped_column(primary_key=True)
+    lead_id: Mapped[UUID] = mapped_column(index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # email | slack | whatsapp
+    recipient: Mapped[str | None] = mapped_column(String(320))
+    stage: Mapped[str] = mapped_column(String(10))
+    score: Mapped[int] = mapped_column(SmallInteger)
     occurred_at: Mapped[datetime] = _at(nullable=False)
 
 

@@ -23,6 +23,7 @@ from auftakt_common.events import (
     EmailBounced,
     EmailClicked,
     EmailComplained,
+    EmailHeld,
     EmailOpened,
     EmailReplied,
     EmailSent,
@@ -36,6 +37,7 @@ from auftakt_common.events import (
     LeadScored,
     LeadStageChanged,
     LeadUpdated,
+    NotificationSent,
 )
 from auftakt_common.inbox import first_deliveries
 from auftakt_common.outbox import erase_lead_events
@@ -48,6 +50,7 @@ from .company_batch import CompanyBatch
 from .lead_batch import LeadBatch
 from .models import (
     ActivityRow,
+    AlertRow,
     AnalysisRow,
     EmailEventRow,
     ErasedLeadRow,
@@ -79,6 +82,8 @@ PROJECTED_EVENTS: tuple[type[Event], ...] = (
     EmailBounced,
     EmailComplained,
     EmailReplied,
+    EmailHeld,
+    NotificationSent,
     ConsentRequested,
     ConsentConfirmed,
     LeadOptedOut,
@@ -147,6 +152,7 @@ async def erase(conn: AsyncConnection, lead_id: UUID, at: Any) -> None:
         (ActivityRow, ActivityRow.lead_id),
         (ScoreHistoryRow, ScoreHistoryRow.lead_id),
         (EmailEventRow, EmailEventRow.lead_id),
+        (AlertRow, AlertRow.lead_id),
         (NoteRow, NoteRow.lead_id),
         (StatusChangeRow, StatusChangeRow.lead_id),
         (PipelineRow, PipelineRow.lead_id),

@@ -37,7 +37,7 @@ async def rebuild_projection(
         await conn.execute(
             text(
                 f"TRUNCATE {SCHEMA}.leads, {SCHEMA}.activities, {SCHEMA}.score_history, "
-                f"{SCHEMA}.email_events, {SCHEMA}.lead_tally, {SCHEMA}.lead_days, "
+                f"{SCHEMA}.email_events, {SCHEMA}.alerts, {SCHEMA}.lead_tally, {SCHEMA}.lead_days, "
                 f"{SCHEMA}.companies, {SCHEMA}.analyses"
             )
         )

@@ -72,6 +72,18 @@ class EmailEntryRead(_Read):
         "2025 – Mail 1: Ihre Checkliste\"), or the double-opt-in mail; null: the mail's "
         "sending is not in the lead's timeline"
     )
+    note: str | None = Field(
+        default=None,
+        description="a held mail (kind `held`): the figures it waits for, in German",
+    )
+
+
+class AlertRead(_Read):
+    at: datetime
+    channel: str = Field(description="email, slack or whatsapp")
+    recipient: str | None = Field(description="the staff address or number; null: Slack")
+    stage: Stage
+    score: int
 
 
 class NoteRead(_Read):
@@ -184,6 +196,7 @@ class LeadDetailRead(_Read):
     activities: list[TimelineEntryRead]
     score_history: list[ScoreEntryRead]
     email_events: list[EmailEntryRead]
+    alerts: list[AlertRead] = Field(description="how sales were alerted about the lead")
     notes: list[NoteRead]
     status_history: list[StatusEntryRead]
 
