@@ -59,7 +59,7 @@ def test_a_burning_lead_with_a_date_and_budget_is_worth_a_call_today() -> None:
         "Hat die Telefonnummer angeklickt",
         "Preisseite 3-mal aufgerufen",
     ]
-    assert "Budget genannt: 5.000 € – 9.000 €" in analysis.buying_signals
+    assert "Budget genannt: 5.000 – 9.000 €" in analysis.buying_signals
     assert "Entscheider-Rolle (Personal/HR)" in analysis.buying_signals
     assert any("Buying Center" in signal for signal in analysis.buying_signals)
     assert "Weihnachtsfeier für 120 Gäste" in analysis.recommended_approach

@@ -297,7 +297,9 @@ async def test_a_stream_message_of_an_erased_lead_no_longer_opens(
     await wait_for(lambda: _left_of(db, lead_id), lambda left: left["data_key"] == 0)
 
     event_id = created[0][1]["event_id"]
-    again = await stream_messages(nc, lambda _s, payload: payload["event_id"] == event_id, expect=1)
+    again = await stream_messages(
+        nc, lambda _s, payload: payload.get("event_id") == event_id, expect=1
+    )
     assert from_text(again[0][1]["lead"]["contact"]["email"]) == sealed  # still in the stream
     async with db.connect() as conn:
         with pytest.raises(DataKeyShredded):

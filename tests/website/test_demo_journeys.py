@@ -126,12 +126,9 @@ async def test_the_calculator_alone_is_not_hot_and_its_result_mail_shows_its_own
     quiz = await context.new_page()
     await visit(quiz, f"{demo.capture}/event-typ-finder")
     form = quiz.locator("form").first
-    while await form.locator(".af-submit").is_visible():
-        question = form.locator("fieldset:not([hidden])")
-        await question.locator("input").first.check()
+    for _ in range(await form.locator("fieldset[data-question]").count()):
+        await form.locator("fieldset:not([hidden])").locator("input").first.check()
         await form.locator(".af-submit").click()
-        if await quiz.locator(".af-answer").count():
-            break
     await expect(quiz.locator(".af-answer")).to_be_visible()
     await expect(form.locator(".af-submit")).to_be_hidden()  # done: no second completion
 

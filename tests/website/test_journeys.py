@@ -103,9 +103,9 @@ async def test_the_enquiry_form_carries_the_visitor_id_and_the_lead_gets_the_his
     )
     assert (card.score, card.stage) == (20 + 30 + 35, "burning")
     assert sorted(card.reasons) == [
-        "Formular zu 50% ausgefüllt (+35)",
-        "Preise-Seite besucht (+20)",
-        "Telefonnummer geklickt (+30)",
+        "Formular zu 50% ausgefüllt",
+        "Preise-Seite besucht",
+        "Telefonnummer geklickt",
     ]
 
 
