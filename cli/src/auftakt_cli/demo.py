@@ -54,7 +54,9 @@ class DemoReport:
             f"Sent to {url} in {minutes}m {seconds:02d}s:",
             f"  {self.leads_sent} leads, {self.activities_recorded} activities "
             f"({self.anonymous_activities} of them before the form, merged into their lead)",
-            f"  expected stages once scoring has caught up: {stages}",
+            f"  stages their activity earns: {stages}",
+            "  (enrichment then adds points for large companies and decision makers, so more",
+            "  leads end up hot or burning once their companies' websites have been read)",
             f"  failed requests: {sum(self.failures.values())}",
         ]
         lines += [f"    {count} × {reason}" for reason, count in self.failures.most_common(5)]

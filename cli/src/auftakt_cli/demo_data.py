@@ -78,7 +78,8 @@ _EVENT_TYPES = (
 )  # fmt: skip
 _EVENT_WEIGHTS = (32, 24, 14, 6, 8, 10, 6)
 _BUDGET_RANGES = ((2000, 4000), (4000, 7000), (7000, 12000), (12000, 20000), (20000, 35000))
-_CALCULATOR_FORMATS = {"duo": 1800, "dj_sax": 2200, "band": 3900, "bigband": 7500}
+# the bands of capture's shipped price table, which the calculator offers
+_CALCULATOR_BANDS = ("duo", "jazz-trio", "partyband", "dj")
 _MOODS = {"party": "Partyband", "elegant": "Jazz-Trio", "entspannt": "Akustik-Duo"}
 _MAGNET_NAMES = {
     "checklist_2025": "Checkliste: Firmenevent mit Live-Musik",
@@ -186,10 +187,10 @@ def _demo_lead(rng: random.Random, stage: Stage, today: date, taken: set[str]) -
             "gaeste": bucket,
             "empfehlung": _MOODS[mood],
         }
-    if journey.magnet == "budget_calculator":
-        form["guest_count"] = guests
-        form["budget_min"], form["budget_max"], detail = _calculation(rng, guests)
-        journey = journey.with_calculation(detail)
+    if journey.magnet == "budget_calculator":  # "Ergebnis zusenden": capture prices it
+        inputs = _calculation(rng, event_type, guests)
+        form |= {"guest_count": guests, "quiz_results": {"inputs": inputs}}
+        journey = journey.with_calculation(inputs)
     return DemoLead(form=form, journey=journey, stage=stage_of(journey.score), score=journey.score)
 
 
@@ -234,17 +235,12 @@ def _budget_range(rng: random.Random, guests: int) -> tuple[int, int]:
     return _BUDGET_RANGES[rng.randint(lowest, min(lowest + 2, len(_BUDGET_RANGES) - 1))]
 
 
-def _calculation(rng: random.Random, guests: int) -> tuple[int, int, dict[str, Any]]:
-    """The budget calculator's estimate, and what it was asked: the numbers the mailer
-    quotes back ("{{ budget }} € für {{ guests }} Gäste")."""
-    band_format = rng.choice(list(_CALCULATOR_FORMATS))
+def _calculation(rng: random.Random, event_type: str, guests: int) -> dict[str, Any]:
+    """What the visitor asked the budget calculator: capture computes the range from its
+    price table, and the result mail quotes exactly that."""
+    band_format = rng.choice(_CALCULATOR_BANDS)
     hours = rng.randint(3, 6)
-    estimate = _CALCULATOR_FORMATS[band_format] + (hours - 4) * 400
-    estimate += 1000 if guests > 200 else 0
-    estimate += 1500 if guests > 400 else 0
-    low, high = int(round(estimate * 0.85, -2)), int(round(estimate * 1.15, -2))
-    detail = {"guests": guests, "hours": hours, "format": band_format, "budget": high}
-    return low, high, detail
+    return {"event_type": event_type, "guests": guests, "hours": hours, "band_format": band_format}
 
 
 def _event_date(fraction: float, event_type: str, today: date) -> date:

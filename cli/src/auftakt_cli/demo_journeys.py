@@ -134,8 +134,8 @@ class Journey:
     score: int  # what the seeded rules make of all of it
 
     def with_calculation(self, detail: dict[str, Any]) -> Journey:
-        """The budget calculator's numbers, sent after its form as the mailer expects
-        (worth nothing more: the download counted the same rule within its cooldown)."""
+        """The calculator's use as the page tracks it, after its form (worth nothing more:
+        the calculator counts once per lead)."""
         used = {"type": "budget_calculator_used", "page_url": SITE + "/budget-rechner"}
         step = Step(0, used | {"detail": detail})
         return dataclasses.replace(self, after_form=(step, *self.after_form))
