@@ -5,8 +5,10 @@ which domains are companies."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from uuid import uuid4
 
 import pytest
+from auftakt_common.events import LeadMagnetDownloaded
 from auftakt_enrichment.analysis import (
     ANALYSIS_TOOL,
     AnalysisInput,
@@ -15,7 +17,7 @@ from auftakt_enrichment.analysis import (
     input_hash,
     rule_based_analysis,
 )
-from auftakt_enrichment.behaviour import page_path
+from auftakt_enrichment.behaviour import behaviour_of, page_path
 from auftakt_enrichment.domain import decision_maker_role, retry_at, throttled_until
 from auftakt_enrichment.domains import company_domain
 from auftakt_enrichment.pdl import employees_of
@@ -190,3 +192,24 @@ def test_real_domains_that_only_look_like_examples_are_companies() -> None:
     assert company_domain(None, "b@myexample.com") == "myexample.com"
     assert company_domain(None, "c@example.de") == "example.de"  # registered, not reserved
     assert company_domain("www.test-und-mess.de", None) == "test-und-mess.de"
+
+
+def test_lead_magnets_are_counted_by_the_titles_sales_read_not_their_keys() -> None:
+    lead = uuid4()
+    behaviour = behaviour_of(
+        [
+            LeadMagnetDownloaded(
+                lead_id=lead, download_id=uuid4(), magnet_type="budget_calculator"
+            ),
+            LeadMagnetDownloaded(
+                lead_id=lead,
+                download_id=uuid4(),
+                magnet_type="checklist_2025",
+                magnet_name="Checkliste 2025",
+            ),
+        ]
+    )
+    assert sorted(row["key"] for row in behaviour.count_rows()) == [
+        "Budget-Rechner",
+        "Checkliste 2025",
+    ]

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .storable import refuse_nul
 
 __all__ = [
+    "BUILT_IN_MAGNETS",
     "BandPrice",
     "CAPTURE_FORMS_LIST",
     "CAPTURE_FORM_PUT",
@@ -21,6 +22,7 @@ __all__ = [
     "CAPTURE_QUIZ_PUT",
     "COMPANY_SIZES",
     "ChoiceOption",
+    "magnet_title",
     "CompanySize",
     "EventTypePrice",
     "FORM_FIELD_NAMES",
@@ -46,6 +48,20 @@ CAPTURE_QUIZZES_LIST = "capture.quizzes.list"
 CAPTURE_QUIZ_PUT = "capture.quizzes.put"
 
 _KEY = r"^[a-z][a-z0-9_-]{0,49}$"
+
+# capture's own lead magnets by their titles; a form's magnet and a quiz carry their own
+# title (`magnet_name`)
+BUILT_IN_MAGNETS = {"budget_calculator": "Budget-Rechner", "quiz": "Quiz"}
+
+
+def magnet_title(magnet_type: str | None, magnet_name: str | None) -> str:
+    """What people call a lead magnet: its own title, else the built-in one's, else
+    its key (a site's own magnet that sent no title)."""
+    if magnet_name and magnet_name.strip():
+        return magnet_name.strip()
+    return BUILT_IN_MAGNETS.get(magnet_type or "", magnet_type or "Lead-Magnet")
+
+
 # a lead's event type, as capture stores it
 _EVENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,49}$")
 

@@ -9,17 +9,18 @@ most once a minute, and while the mailer is silent the key is shown."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from auftakt_common.commands import MailSequences
+from auftakt_common.content import magnet_title as _magnet_title
 
 from .owners import Owners
 
 __all__ = [
-    "BUILT_IN_MAGNETS",
     "DOUBLE_OPT_IN",
     "SequenceTitle",
     "SequenceTitles",
@@ -28,23 +29,27 @@ __all__ = [
     "sequence_titles",
 ]
 
-# capture's own magnets (`lead_magnet` of its calculator and quizzes); a form's magnet
-# and a quiz carry their own title (`magnet_name`)
-BUILT_IN_MAGNETS = {"budget_calculator": "Budget-Rechner", "quiz": "Quiz"}
 DOUBLE_OPT_IN = "Bestätigungsmail (Double-Opt-in)"
 
 
 def magnet_title(magnet_type: str | None, detail: Mapping[str, Any] | None) -> str:
     named = (detail or {}).get("magnet_name")
-    if isinstance(named, str) and named.strip():
-        return named
-    return BUILT_IN_MAGNETS.get(magnet_type or "", magnet_type or "Lead-Magnet")
+    return _magnet_title(magnet_type, named if isinstance(named, str) else None)
 
 
 @dataclass(frozen=True, slots=True)
 class SequenceTitle:
     name: str
     steps: Mapping[int, tuple[int, str]]  # a step's position → (its number, its subject)
+
+
+# a subject's placeholders: the read model does not know what they said for the lead
+_PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
+
+
+def _subject_title(subject: str) -> str:
+    """A step's subject as a title: "Update: Nur noch … freie Termine im …"."""
+    return _PLACEHOLDER.sub("…", subject)
 
 
 def sequence_titles(sequences: MailSequences) -> dict[str, SequenceTitle]:
@@ -57,7 +62,7 @@ def sequence_titles(sequences: MailSequences) -> dict[str, SequenceTitle]:
         titles[sequence.key] = SequenceTitle(
             sequence.name,
             {
-                step.position: (number, step.subject)
+                step.position: (number, _subject_title(step.subject))
                 for number, step in enumerate(ordered, start=1)
                 if step.position is not None
             },

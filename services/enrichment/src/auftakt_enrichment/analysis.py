@@ -194,7 +194,7 @@ def _signals(analysis_input: AnalysisInput, seen: set[str]) -> list[str]:
     if pricing >= 2:
         signals.append(f"Preisseite {pricing}-mal aufgerufen")
     if facts.lead_magnets:
-        signals.append("Lead Magnet geladen: " + ", ".join(facts.lead_magnets[:3]))
+        signals.append("Lead-Magnet angefordert: " + ", ".join(facts.lead_magnets[:3]))
     event = facts.event
     if event.days_until is not None and 0 <= event.days_until <= 120:
         signals.append(f"Termin steht: {_event_name(event)} in {event.days_until} Tagen")

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from auftakt_common.content import magnet_title
 from auftakt_common.events import ActivityRecorded, LeadMagnetDownloaded, LeadScored
 
 __all__ = ["BehaviourEvent", "Behaviour", "behaviour_of", "page_path"]
@@ -96,7 +97,8 @@ def behaviour_of(events: Iterable[BehaviourEvent]) -> Behaviour:
                 if path:
                     behaviour.count(lead_id, "page", path, event.occurred_at)
             case LeadMagnetDownloaded():
-                behaviour.count(event.lead_id, "magnet", event.magnet_type, event.occurred_at)
+                title = magnet_title(event.magnet_type, event.magnet_name)  # what sales read
+                behaviour.count(event.lead_id, "magnet", title, event.occurred_at)
             case LeadScored():
                 behaviour.record_score(event)
     return behaviour
