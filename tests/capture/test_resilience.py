@@ -31,7 +31,9 @@ def own_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
 
 @pytest.fixture
 def own_postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
-    server = EmbeddedPostgres(tmp_path / "postgres", free_port(), durable=False)
+    # durable as in production: a restart on a busy machine may end in a kill, and what
+    # capture acknowledged (the schema included) must be there afterwards
+    server = EmbeddedPostgres(tmp_path / "postgres", free_port())
     server.start()
     yield server
     server.stop()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .content_store import ContentCache
 from .intake import Intake
 from .settings import CaptureSettings
+from .wording import Words, words
 
 __all__ = ["Capture", "RateLimits"]
 
@@ -50,3 +51,8 @@ class Capture:
     rate_limits: RateLimits
     relay: OutboxRelay
     content: ContentCache
+
+    @property
+    def words(self) -> Words:
+        """What capture says to visitors, in the configured form of address."""
+        return words(self.settings.address_form)

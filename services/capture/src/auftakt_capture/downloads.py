@@ -67,12 +67,11 @@ def _ask_again(capture: Capture) -> str:
     return f'<p><a href="{html.escape(origins[0])}">Zur Website</a></p>'
 
 
-def _invalid_page() -> HTMLResponse:
+def _invalid_page(capture: Capture) -> HTMLResponse:
     return _page(
         "Ungültiger Link",
         "<p>Dieser Download-Link ist ungültig oder unvollständig.</p>"
-        "<p>Bitte öffnen Sie ihn direkt aus unserer E-Mail. Hat Ihr E-Mail-Programm den Link "
-        "umbrochen, kopieren Sie ihn bitte vollständig in die Adresszeile Ihres Browsers.</p>",
+        + capture.words["open_from_mail"],
         400,
     )
 
@@ -81,10 +80,7 @@ def _expired_page(capture: Capture) -> HTMLResponse:
     days = capture.settings.capture_download_link_days
     return _page(
         "Dieser Link ist abgelaufen",
-        "<p>Der Link ist abgelaufen – fordern Sie die Datei einfach erneut an.</p>"
-        f"<p>Download-Links sind {days} Tage gültig. Senden Sie das Formular auf unserer "
-        "Website noch einmal ab, dann erhalten Sie eine E-Mail mit einem neuen Link.</p>"
-        + _ask_again(capture),
+        capture.words["download_expired"].format(days=days) + _ask_again(capture),
         410,
     )
 
@@ -93,7 +89,7 @@ def _no_lead_page(capture: Capture) -> HTMLResponse:
     return _page(
         "Link nicht mehr gültig",
         "<p>Zu diesem Link sind bei uns keine Daten gespeichert.</p>"
-        "<p>Möchten Sie die Datei haben, fordern Sie sie auf unserer Website bitte neu an.</p>"
+        + capture.words["download_ask_again"]
         + _ask_again(capture),
         404,
     )
@@ -107,10 +103,10 @@ def _no_file_page(capture: Capture) -> HTMLResponse:
     )
 
 
-def _unavailable_page() -> HTMLResponse:
+def _unavailable_page(capture: Capture) -> HTMLResponse:
     return page(
         "Gerade nicht erreichbar",
-        "<p>Bitte versuchen Sie es in einer Minute noch einmal.</p>",
+        capture.words["try_again"],
         503,
         {**_PAGE_HEADERS, "Retry-After": "5"},
     )
@@ -159,7 +155,7 @@ async def download(request: Request, capture: CaptureDep, token: str, now: Now) 
     try:
         link = _verify(capture, token, now)
     except TokenInvalid as exc:
-        return _expired_page(capture) if str(exc) == "expired" else _invalid_page()
+        return _expired_page(capture) if str(exc) == "expired" else _invalid_page(capture)
     try:
         async with capture.relay.transaction() as conn:
             if not await repo.hold_lead(conn, link.lead_id):
@@ -182,7 +178,7 @@ async def download(request: Request, capture: CaptureDep, token: str, now: Now) 
         if not is_database_unavailable(exc):
             raise
         _log.warning("database unavailable", error=type(exc).__name__)
-        return _unavailable_page()
+        return _unavailable_page(capture)
     _log.info("magnet downloaded", lead_id=str(link.lead_id), magnet=link.magnet)
     return Response(
         file["content"],

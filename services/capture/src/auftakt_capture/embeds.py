@@ -18,9 +18,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
 from .deps import BodyTooLarge, CaptureDep, client_ip, parse_form, read_body
-from .forms import MESSAGES, TEMPLATES, form_html, rules_of
+from .forms import TEMPLATES, form_html, messages, rules_of
 from .magnets import CALCULATOR, QUIZ, CalculatorInputs, quiz_outcome, quote
 from .problems import FieldError, field_errors, is_html_form, page, problem
+from .wording import Words
 
 __all__ = ["router"]
 
@@ -68,7 +69,7 @@ async def form_script(form_id: str, request: Request, capture: CaptureDep) -> Re
             "css": f"{base}/embed/embed.css",
             "html": form_html(form, action=f"{base}/v1/leads"),
             "rules": [rule.as_json() for rule in rules_of(form)],
-            "messages": MESSAGES,
+            "messages": _script_messages(capture.words),
             "success": form.success_message,
             "thankYouUrl": form.thank_you_url,
         },
@@ -95,9 +96,17 @@ async def stylesheet() -> Response:
     return Response(css, media_type="text/css; charset=utf-8", headers=_CACHE)
 
 
-def _calculator_html(table: PriceTable, base: str) -> str:
+def _script_messages(words: Words) -> dict[str, str]:
+    """What the embeds' script says: the rules' messages and its own few words."""
+    own = ("failed", "result_sent", "check_one", "check_many", "pick_answer")
+    return {**messages(words), **{key: words[key] for key in own}}
+
+
+def _calculator_html(table: PriceTable, base: str, words: Words) -> str:
     template = TEMPLATES.get_template("calculator.html")
-    return template.render(table=table, action=f"{base}/v1/calculator/quote")
+    return template.render(
+        table=table, action=f"{base}/v1/calculator/quote", title=words["calculator_title"]
+    )
 
 
 @router.get("/embed/calculator.js")
@@ -109,8 +118,8 @@ async def calculator_script(request: Request, capture: CaptureDep) -> Response:
         {
             "endpoint": base,
             "css": f"{base}/embed/embed.css",
-            "html": _calculator_html(table, base),
-            "messages": MESSAGES,
+            "html": _calculator_html(table, base, capture.words),
+            "messages": _script_messages(capture.words),
             "leadRules": [_EMAIL_RULE],
         },
     )
@@ -130,7 +139,7 @@ async def quiz_script(quiz_id: str, request: Request, capture: CaptureDep) -> Re
             "css": f"{base}/embed/embed.css",
             "html": template.render(quiz=quiz, action=f"{base}/v1/quiz/{quiz.quiz_id}/result"),
             "quizId": quiz.quiz_id,
-            "messages": MESSAGES,
+            "messages": _script_messages(capture.words),
             "leadRules": [_EMAIL_RULE],
         },
     )
@@ -186,16 +195,18 @@ async def calculator_quote(request: Request, capture: CaptureDep) -> Response:
     except ValidationError as exc:
         return problem(request, 422, "invalid inputs", field_errors(exc))
     table = (await capture.content.get()).prices
-    computed = quote(table, inputs)
+    computed = quote(table, inputs, capture.words)
     if isinstance(computed, list):
         return problem(request, 422, "invalid inputs", computed)
     return _result(
         request,
-        headline=f"Ihr Budgetrahmen: {euro_range(computed.low, computed.high)}",
+        headline=capture.words["calculator_result"].format(
+            range=euro_range(computed.low, computed.high)
+        ),
         lines=[*computed.lines(inputs), table.note],
         magnet=CALCULATOR,
         results={"inputs": inputs.model_dump()},
-        ask="Ergebnis und passende Bandvorschläge per E-Mail erhalten",
+        ask=capture.words["calculator_ask"],
         submit="Ergebnis zusenden",
         consent=table.consent,
         data={"quote": computed.as_json()},
@@ -215,7 +226,7 @@ async def quiz_result(quiz_id: str, request: Request, capture: CaptureDep) -> Re
         return problem(request, 422, "invalid answers", [FieldError("answers", "not an object")])
     asked = {question.key for question in quiz.questions}
     answers = {str(key): str(value) for key, value in answers.items() if key in asked}
-    outcome = quiz_outcome(quiz, answers)
+    outcome = quiz_outcome(quiz, answers, capture.words)
     if isinstance(outcome, FieldError):
         return problem(request, 422, "invalid answers", [outcome])
     return _result(
@@ -224,7 +235,7 @@ async def quiz_result(quiz_id: str, request: Request, capture: CaptureDep) -> Re
         lines=[outcome.text],
         magnet=QUIZ,
         results={"quiz_id": quiz.quiz_id, "answers": answers},
-        ask="Empfehlung mit Beispielen und Preisen per E-Mail erhalten",
+        ask=capture.words["quiz_ask"],
         submit="Empfehlung zusenden",
         consent=quiz.consent,
         data={"outcome": outcome.model_dump(include={"key", "title", "text", "event_type",

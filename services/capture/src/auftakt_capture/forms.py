@@ -17,21 +17,24 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .problems import FORM_RULE, FieldError
 from .schemas import MAX_BUDGET_EUR, MAX_GUESTS
+from .wording import Words
 
-__all__ = ["MESSAGES", "TEMPLATES", "FieldRule", "form_html", "rules_of", "validate_form"]
+__all__ = ["TEMPLATES", "FieldRule", "form_html", "messages", "rules_of", "validate_form"]
 
-# The wording of every rule, used by the server and handed to the browser's script.
-MESSAGES = {
-    "required": "Bitte füllen Sie „{label}“ aus.",
-    "email": "Bitte geben Sie eine gültige E-Mail-Adresse an.",
-    "tel": "Bitte geben Sie eine gültige Telefonnummer an.",
+# The wording of every rule, used by the server and handed to the browser's script: these
+# address nobody; the others come in the configured form of address (wording.py).
+_NEUTRAL_MESSAGES = {
     "number": "„{label}“ muss eine ganze Zahl von {min} bis {max} sein.",
-    "date": "Bitte geben Sie für „{label}“ ein gültiges Datum an.",
     "past": "„{label}“ darf nicht in der Vergangenheit liegen.",
-    "choice": "Bitte wählen Sie für „{label}“ eine der Möglichkeiten.",
     "length": "„{label}“ darf höchstens {max} Zeichen lang sein.",
-    "domain": "Bitte geben Sie eine Web-Adresse wie firma.de an.",
 }
+_WORDED_MESSAGES = ("required", "email", "tel", "date", "choice", "domain")
+
+
+def messages(words: Words) -> dict[str, str]:
+    """Every rule's message, as the server says it and the browser's script shows it."""
+    return {**_NEUTRAL_MESSAGES, **{key: words[key] for key in _WORDED_MESSAGES}}
+
 
 _DIGITS = re.compile(r"[0-9]+")  # str.isdigit() takes "²", which int() refuses
 _PHONE = re.compile(r"^\+?[0-9 ()/.\-]{5,50}$")
@@ -105,54 +108,55 @@ def rules_of(form: FormDefinition) -> list[FieldRule]:
     return [_rule(field) for field in form.fields]
 
 
-def _message(key: str, rule: FieldRule, **values: Any) -> str:
-    return MESSAGES[key].format(label=rule.label, **values)
+def _message(said: Mapping[str, str], key: str, rule: FieldRule, **values: Any) -> str:
+    return said[key].format(label=rule.label, **values)
 
 
-def _check(rule: FieldRule, value: str, today: date) -> str | None:
+def _check(rule: FieldRule, value: str, today: date, said: Mapping[str, str]) -> str | None:
     """The German message for what is wrong with a non-empty value, or None."""
     if rule.max_length is not None and len(value) > rule.max_length:
-        return _message("length", rule, max=rule.max_length)
+        return _message(said, "length", rule, max=rule.max_length)
     if rule.kind == "email":
         try:  # the library the lead schema checks with, so no English error comes after
             validate_email(value, check_deliverability=False)
         except EmailNotValidError:
-            return _message("email", rule)
+            return _message(said, "email", rule)
     if rule.kind == "tel" and not _PHONE.match(value):
-        return _message("tel", rule)
+        return _message(said, "tel", rule)
     if rule.kind == "url" and not _DOMAIN.match(value):
-        return _message("domain", rule)
+        return _message(said, "domain", rule)
     if rule.kind == "select" and value not in {option for option, _ in rule.options}:
-        return _message("choice", rule)
+        return _message(said, "choice", rule)
     if rule.kind == "number":
         lowest, highest = rule.minimum or 0, rule.maximum or 0
         if not _DIGITS.fullmatch(value) or not lowest <= int(value) <= highest:
-            return _message("number", rule, min=f"{lowest:,}".replace(",", "."),
+            return _message(said, "number", rule, min=f"{lowest:,}".replace(",", "."),
                             max=f"{highest:,}".replace(",", "."))  # fmt: skip
     if rule.kind == "date":
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            return _message("date", rule)
+            return _message(said, "date", rule)
         if day < today:
-            return _message("past", rule)
+            return _message(said, "past", rule)
     return None
 
 
 def validate_form(
-    form: FormDefinition, data: Mapping[str, Any], *, today: date
+    form: FormDefinition, data: Mapping[str, Any], *, today: date, words: Words
 ) -> list[FieldError]:
     """What is wrong with a submission of this form, per field, in German (empty: fine).
     Values arrive as a form or JSON sends them; the lead's own schema checks again."""
+    said = messages(words)
     errors: list[FieldError] = []
     for rule in rules_of(form):
         raw = data.get(rule.name)
         value = "" if raw is None else str(raw).strip()
         if not value:
             if rule.required:
-                errors.append(FieldError(rule.name, _message("required", rule), FORM_RULE))
+                errors.append(FieldError(rule.name, _message(said, "required", rule), FORM_RULE))
             continue
-        if message := _check(rule, value, today):
+        if message := _check(rule, value, today, said):
             errors.append(FieldError(rule.name, message, FORM_RULE))
     return errors
 

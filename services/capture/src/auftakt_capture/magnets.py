@@ -13,6 +13,7 @@ from auftakt_common.german import thousands
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .problems import FORM_RULE, FieldError
+from .wording import Words
 
 __all__ = [
     "CALCULATOR",
@@ -81,20 +82,20 @@ def _round(amount: float, step: int) -> int:
     return int(math.floor(amount / step + 0.5) * step)
 
 
-def quote(table: PriceTable, inputs: CalculatorInputs) -> Quote | list[FieldError]:
+def quote(table: PriceTable, inputs: CalculatorInputs, words: Words) -> Quote | list[FieldError]:
     """The price range for these inputs, or what is wrong with them (in German)."""
     bands = {band.key: band for band in table.bands}
     events = {event.key: event for event in table.event_types}
     errors = []
     if inputs.band_format not in bands:
-        errors.append(FieldError("band_format", "Bitte wählen Sie eine Besetzung.", FORM_RULE))
+        errors.append(FieldError("band_format", words["pick_band"], FORM_RULE))
     if inputs.event_type not in events:
-        errors.append(FieldError("event_type", "Bitte wählen Sie einen Anlass.", FORM_RULE))
+        errors.append(FieldError("event_type", words["pick_event"], FORM_RULE))
     if inputs.hours > table.max_hours:
         message = f"Die Spieldauer kann höchstens {table.max_hours} Stunden betragen."
         errors.append(FieldError("hours", message, FORM_RULE))
     if inputs.guests > table.max_guests:
-        message = f"Für mehr als {table.max_guests} Gäste beraten wir Sie gern persönlich."
+        message = words["too_many_guests"].format(max=table.max_guests)
         errors.append(FieldError("guests", message, FORM_RULE))
     if errors:
         return errors
@@ -117,7 +118,9 @@ def quote(table: PriceTable, inputs: CalculatorInputs) -> Quote | list[FieldErro
     )
 
 
-def quiz_outcome(quiz: QuizDefinition, answers: dict[str, str]) -> QuizOutcome | FieldError:
+def quiz_outcome(
+    quiz: QuizDefinition, answers: dict[str, str], words: Words
+) -> QuizOutcome | FieldError:
     """The outcome with the most points (the first listed on a tie), or which question
     is unanswered or answered with something it does not offer."""
     points = {outcome.key: 0 for outcome in quiz.outcomes}
@@ -125,7 +128,7 @@ def quiz_outcome(quiz: QuizDefinition, answers: dict[str, str]) -> QuizOutcome |
         given = answers.get(question.key)
         answer = next((a for a in question.answers if a.key == given), None)
         if answer is None:
-            message = f"Bitte beantworten Sie die Frage „{question.text}“."
+            message = words["answer_question"].format(question=question.text)
             return FieldError(f"answers.{question.key}", message, FORM_RULE)
         for outcome, value in answer.points.items():
             points[outcome] += value
@@ -134,7 +137,7 @@ def quiz_outcome(quiz: QuizDefinition, answers: dict[str, str]) -> QuizOutcome |
 
 
 def calculator_results(
-    table: PriceTable, results: dict[str, Any] | None
+    table: PriceTable, results: dict[str, Any] | None, words: Words
 ) -> dict[str, Any] | list[FieldError]:
     """A calculator lead's magnet results: its inputs and the result computed from them as
     the page showed it (range, items, the table's note), plus the lead fields the person
@@ -143,8 +146,8 @@ def calculator_results(
     try:
         inputs = CalculatorInputs.model_validate((results or {}).get("inputs"))
     except ValidationError:
-        return [FieldError("quiz_results", "Bitte berechnen Sie zuerst Ihr Budget.", FORM_RULE)]
-    computed = quote(table, inputs)
+        return [FieldError("quiz_results", words["calculate_first"], FORM_RULE)]
+    computed = quote(table, inputs, words)
     if isinstance(computed, list):
         return computed
     result = {**computed.as_json(), "details": computed.lines(inputs), "note": table.note}
@@ -156,18 +159,18 @@ def calculator_results(
 
 
 def quiz_results(
-    quizzes: dict[str, QuizDefinition], results: dict[str, Any] | None
+    quizzes: dict[str, QuizDefinition], results: dict[str, Any] | None, words: Words
 ) -> dict[str, Any] | list[FieldError]:
     """A quiz lead's magnet results: the answers and the outcome computed from them, plus
     the event type the outcome suggests."""
     try:
         given = QuizAnswers.model_validate(results or {})
     except ValidationError:
-        return [FieldError("quiz_results", "Bitte beantworten Sie zuerst alle Fragen.", FORM_RULE)]
+        return [FieldError("quiz_results", words["answer_all"], FORM_RULE)]
     quiz = quizzes.get(given.quiz_id)
     if quiz is None or not quiz.active:
         return [FieldError("quiz_results.quiz_id", "Dieses Quiz gibt es nicht.", FORM_RULE)]
-    outcome = quiz_outcome(quiz, given.answers)
+    outcome = quiz_outcome(quiz, given.answers, words)
     if isinstance(outcome, FieldError):
         return [outcome]
     return {

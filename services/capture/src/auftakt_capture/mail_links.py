@@ -76,20 +76,18 @@ def _website_link(capture: Capture) -> str:
     return f'<p><a href="{html.escape(origins[0])}">Zur Website</a></p>'
 
 
-def _invalid_page() -> HTMLResponse:
+def _invalid_page(capture: Capture) -> HTMLResponse:
     return _page(
         "Ungültiger Link",
-        "<p>Dieser Link ist ungültig oder unvollständig.</p>"
-        "<p>Bitte öffnen Sie ihn direkt aus unserer E-Mail. Hat Ihr E-Mail-Programm den Link "
-        "umbrochen, kopieren Sie ihn bitte vollständig in die Adresszeile Ihres Browsers.</p>",
+        "<p>Dieser Link ist ungültig oder unvollständig.</p>" + capture.words["open_from_mail"],
         400,
     )
 
 
-def _unavailable_page() -> HTMLResponse:
+def _unavailable_page(capture: Capture) -> HTMLResponse:
     return page(
         "Gerade nicht erreichbar",
-        "<p>Bitte versuchen Sie es in einer Minute noch einmal.</p>",
+        capture.words["try_again"],
         503,
         {**_PAGE_HEADERS, "Retry-After": "5"},
     )
@@ -116,12 +114,8 @@ def _no_lead_page() -> HTMLResponse:
 
 
 def _unsubscribed_page(capture: Capture) -> HTMLResponse:
-    return _page(
-        "Sie wurden abgemeldet",
-        "<p>Sie erhalten von uns keine Tipps und Angebote mehr per E-Mail.</p>"
-        "<p>Versehentlich abgemeldet? Dann tragen Sie sich auf unserer Website einfach "
-        "erneut ein.</p>" + _website_link(capture),
-    )
+    words = capture.words
+    return _page(words["unsubscribed_title"], words["unsubscribed"] + _website_link(capture))
 
 
 def _verify(
@@ -184,29 +178,18 @@ def _verify_confirmation(capture: Capture, token: str) -> MailLink | HTMLRespons
         return _verify(capture, "confirm", token, max_age_seconds=days * 86400)
     except TokenInvalid as exc:
         if str(exc) != "expired":
-            return _invalid_page()
+            return _invalid_page(capture)
         return _page(
             "Dieser Link ist abgelaufen",
-            f"<p>Bestätigungslinks sind {days} Tage gültig; Ihre Anmeldung ist daher noch "
-            "nicht bestätigt.</p><p>Für einen neuen Link senden Sie das Formular auf unserer "
-            "Website bitte noch einmal ab. Sie erhalten dann eine neue E-Mail, deren Link Sie "
-            "innerhalb dieser Frist bestätigen können.</p>" + _website_link(capture),
+            capture.words["confirm_expired"].format(days=days) + _website_link(capture),
             410,
         )
 
 
-def _confirmed_page(*, already: bool = False) -> HTMLResponse:
-    news = (
-        "<p>Ihre E-Mail-Adresse ist bereits bestätigt: Sie erhalten unsere Tipps und Angebote "
-        "per E-Mail.</p>"
-        if already
-        else "<p>Vielen Dank! Ihre E-Mail-Adresse ist bestätigt: Sie erhalten ab jetzt unsere "
-        "Tipps und Angebote per E-Mail.</p>"
-    )
-    return _page(
-        "Anmeldung bestätigt",
-        news + "<p>Abmelden können Sie sich jederzeit über den Link am Ende jeder E-Mail.</p>",
-    )
+def _confirmed_page(capture: Capture, *, already: bool = False) -> HTMLResponse:
+    words = capture.words
+    news = words["already_confirmed"] if already else words["confirmed"]
+    return _page("Anmeldung bestätigt", news + words["unsubscribe_anytime"])
 
 
 @router.get(
@@ -226,18 +209,14 @@ async def confirm_consent_page(capture: CaptureDep, token: Token = "") -> Respon
             state = await repo.latest_consent_state(conn, link.lead_id, _PURPOSE)
     except _DATABASE_ERRORS as exc:
         if _is_unavailable(exc):
-            return _unavailable_page()
+            return _unavailable_page(capture)
         raise
     if not exists:
         return _no_lead_page()
     if state == "confirmed":
-        return _confirmed_page(already=True)
+        return _confirmed_page(capture, already=True)
     return _ask_page(
-        "Anmeldung bestätigen",
-        "<p>Möchten Sie unsere Tipps und Angebote per E-Mail erhalten? Dann bestätigen Sie "
-        "Ihre Anmeldung bitte mit einem Klick.</p>",
-        token,
-        "Anmeldung bestätigen",
+        "Anmeldung bestätigen", capture.words["confirm_question"], token, "Anmeldung bestätigen"
     )
 
 
@@ -261,7 +240,7 @@ async def _record_consent(
                 )
     except _DATABASE_ERRORS as exc:
         if _is_unavailable(exc):
-            return _unavailable_page()
+            return _unavailable_page(capture)
         raise
     return change
 
@@ -284,7 +263,7 @@ async def confirm_consent(request: Request, capture: CaptureDep, token: Token = 
     _log.info("consent confirmation", lead_id=str(link.lead_id), outcome=change)
     if change == "no_lead":
         return _no_lead_page()
-    return _confirmed_page()
+    return _confirmed_page(capture)
 
 
 @router.get(
@@ -297,12 +276,9 @@ async def unsubscribe_page(capture: CaptureDep, token: Token = "") -> Response:
     try:
         _verify(capture, "unsubscribe", token)
     except TokenInvalid:
-        return _invalid_page()
+        return _invalid_page(capture)
     return _ask_page(
-        "Von unseren E-Mails abmelden",
-        "<p>Möchten Sie keine Tipps und Angebote mehr von uns per E-Mail erhalten?</p>",
-        token,
-        "Abmelden",
+        "Von unseren E-Mails abmelden", capture.words["unsubscribe_question"], token, "Abmelden"
     )
 
 
@@ -328,7 +304,7 @@ async def unsubscribe(request: Request, capture: CaptureDep, token: Token = "") 
     try:
         link = _verify(capture, "unsubscribe", token)
     except TokenInvalid:
-        return _invalid_page()
+        return _invalid_page(capture)
     method: Literal["one_click", "page"] = "one_click" if await _is_one_click(request) else "page"
     opted_out = LeadOptedOut(lead_id=link.lead_id, send_id=link.send_id, method=method)
     change = await _record_consent(request, capture, "withdrawn", "/v1/unsubscribe", opted_out)
@@ -392,12 +368,7 @@ async def click_redirect(request: Request, capture: CaptureDep, token: str) -> R
     except TokenInvalid:
         link = None
     if link is None or link.url is None or not _is_web_address(link.url):
-        return _page(
-            "Link nicht gefunden",
-            "<p>Dieser Link ist ungültig oder unvollständig. Bitte öffnen Sie ihn direkt aus "
-            "unserer E-Mail.</p>",
-            404,
-        )
+        return _page("Link nicht gefunden", capture.words["open_click_from_mail"], 404)
     if link.send_id is not None:
         event = EmailClicked(lead_id=link.lead_id, send_id=link.send_id, url=scrub_emails(link.url))
         await _record_engagement(request, capture, event)

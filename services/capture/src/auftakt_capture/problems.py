@@ -15,6 +15,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
+from .wording import Words, words_of
+
 __all__ = ["FORM_RULE", "FieldError", "field_errors", "is_html_form", "problem", "page"]
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -105,24 +107,20 @@ def page(
 _GERMAN_TITLES = {
     413: "Die Anfrage ist zu groß",
     415: "Dieses Format wird nicht angenommen",
-    422: "Bitte prüfen Sie Ihre Angaben",
     429: "Zu viele Anfragen",
     503: "Gerade nicht erreichbar",
 }
-_GERMAN_HINTS = {
-    413: "Bitte kürzen Sie Ihre Angaben und senden Sie das Formular erneut.",
-    415: "Bitte senden Sie das Formular über die Website.",
-    429: "Bitte warten Sie einen Moment und versuchen Sie es dann erneut.",
-    503: "Ihre Angaben wurden nicht gespeichert. Bitte versuchen Sie es in einer Minute erneut.",
-}
+# the word for each status's title (422) or hint, in the configured form of address
+_WORDED_TITLES = {422: "check_input"}
+_WORDED_HINTS = {413: "shorten", 415: "use_website", 429: "wait", 503: "not_saved"}
 
 
-def _back_link(request: Request) -> str:
+def _back_link(request: Request, words: Words) -> str:
     """Back to the page the form is on (a plain link: the browser may run no script)."""
     referer = request.headers.get("referer", "")
     if referer.startswith(("https://", "http://")):
         return f'<p><a href="{html.escape(referer)}">Zurück zum Formular</a></p>'
-    return "<p>Bitte gehen Sie im Browser zurück und korrigieren Sie Ihre Angaben.</p>"
+    return words["go_back"]
 
 
 def problem(
@@ -133,14 +131,17 @@ def problem(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     if is_html_form(request):
+        words = words_of(request.app.state)
         items = "".join(f"<li>{html.escape(e.in_german())}</li>" for e in errors)
-        hint = _GERMAN_HINTS.get(status_code, "")
+        hint = words[_WORDED_HINTS[status_code]] if status_code in _WORDED_HINTS else ""
         body = (
             (f'<ul role="alert">{items}</ul>' if items else "")
             + (f"<p>{html.escape(hint)}</p>" if hint else "")
-            + _back_link(request)
+            + _back_link(request, words)
         )
-        return page(_GERMAN_TITLES.get(status_code, "Fehler"), body, status_code, headers)
+        worded = _WORDED_TITLES.get(status_code)
+        title = words[worded] if worded else _GERMAN_TITLES.get(status_code, "Fehler")
+        return page(title, body, status_code, headers)
     content: dict[str, Any] = {"detail": detail}
     if errors:
         content["errors"] = [error.as_json() for error in errors]

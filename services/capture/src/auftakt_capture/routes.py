@@ -168,7 +168,7 @@ async def create_lead(request: Request, capture: CaptureDep) -> Response:
     if not isinstance(data, dict):
         return problem(request, 422, "invalid lead", [FieldError("body", "must be an object")])
     content = await capture.content.get()
-    prepared = prepared_submission(content, data, today=berlin_today())
+    prepared = prepared_submission(content, data, today=berlin_today(), words=capture.words)
     if isinstance(prepared, list):
         return problem(request, 422, "invalid lead", prepared)
     try:
@@ -285,11 +285,8 @@ async def record_activities(request: Request, capture: CaptureDep) -> Response:
 
 
 @router.get("/danke", name="thank_you", include_in_schema=False)
-async def thank_you() -> Response:
-    return page(
-        "Vielen Dank!",
-        "<p>Wir haben Ihre Anfrage erhalten und melden uns in Kürze bei Ihnen.</p>",
-    )
+async def thank_you(capture: CaptureDep) -> Response:
+    return page("Vielen Dank!", capture.words["thanks"])
 
 
 @router.get("/healthz", summary="Liveness: the process answers")

@@ -15,6 +15,7 @@ from .forms import validate_form
 from .magnets import CALCULATOR, QUIZ, calculator_results, quiz_results
 from .problems import FORM_RULE, FieldError
 from .schemas import loads_json
+from .wording import Words
 
 __all__ = ["berlin_today", "prepared_submission"]
 
@@ -43,7 +44,7 @@ def _results(data: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def prepared_submission(
-    content: Content, data: Mapping[str, Any], *, today: date
+    content: Content, data: Mapping[str, Any], *, today: date, words: Words
 ) -> dict[str, Any] | list[FieldError]:
     """The submission as capture stores it, or what is wrong with it (German, per field).
     A `form_id` that names no form of capture's is a site's own form: taken as sent."""
@@ -52,7 +53,7 @@ def prepared_submission(
     if form is not None:
         if not form.active:
             return [FieldError("form_id", "Dieses Formular ist nicht mehr aktiv.", FORM_RULE)]
-        if errors := validate_form(form, data, today=today):
+        if errors := validate_form(form, data, today=today, words=words):
             return errors
         if form.consent is not None:
             prepared["consent_text"] = _consent_text(form.consent.text, form.consent.version)
@@ -68,7 +69,7 @@ def prepared_submission(
     # capture's own calculator and quizzes say so (inputs, a quiz id); a site's own
     # magnet's results are taken as sent
     if magnet == CALCULATOR and results is not None and "inputs" in results:
-        computed = calculator_results(content.prices, results)
+        computed = calculator_results(content.prices, results, words)
         consent = content.prices.consent
     elif (
         magnet == QUIZ
@@ -76,7 +77,7 @@ def prepared_submission(
         and isinstance(results.get("quiz_id"), str)
         and results["quiz_id"] in content.quizzes
     ):
-        computed = quiz_results(content.quizzes, results)
+        computed = quiz_results(content.quizzes, results, words)
         consent = content.quizzes[str(results["quiz_id"])].consent
     else:
         return prepared

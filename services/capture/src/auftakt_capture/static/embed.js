@@ -10,8 +10,9 @@
   var EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{2,63}$/;
   var PHONE = /^\+?[0-9 ()/.\-]{5,50}$/;
   var DOMAIN = /^(?:https?:\/\/)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}\/?$/;
-  var FAILED = 'Das hat leider nicht geklappt. Bitte versuchen Sie es in einer Minute erneut.';
-  var SENT = 'Danke! Ihr Ergebnis ist auf dem Weg in Ihr Postfach.';
+
+  // capture's words, in its form of address (every embed on a page comes from one capture)
+  var said = {};
 
   function say(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
@@ -108,8 +109,8 @@
       return;
     }
     var listed = names.map(function (name) { return problems[name]; }).join(' ');
-    status(form, (names.length === 1 ? 'Bitte prüfen Sie eine Angabe: ' :
-      'Bitte prüfen Sie ' + names.length + ' Angaben: ') + listed);
+    status(form, (names.length === 1 ? said.check_one :
+      say(said.check_many, { count: names.length })) + listed);
     var first = field(form, names[0]);
     if (first && first.focus) first.focus();
   }
@@ -191,11 +192,11 @@
             return;
           }
           if (answer.status === 422) showProblems(form, serverProblems(answer.body));
-          else status(form, FAILED);
+          else status(form, said.failed);
         }, function () {
           busy = false;
           if (button) button.disabled = false;
-          status(form, FAILED);
+          status(form, said.failed);
         });
       } catch (error) {
         busy = false;
@@ -219,7 +220,7 @@
   function magnetForm(root, config) {
     var form = root.querySelector('form[data-auftakt-magnet]');
     if (!form) return;
-    leadForm(form, config, config.leadRules, function (sent) { thank(sent, SENT, null); });
+    leadForm(form, config, config.leadRules, function (sent) { thank(sent, said.result_sent, null); });
   }
 
   /* The answer in place; `tracked` is recorded once (capture keeps one use per visitor
@@ -229,7 +230,7 @@
     post(url, data).then(function (answer) {
       if (answer.status !== 200) {
         if (answer.status === 422) showProblems(form, serverProblems(answer.body));
-        else status(form, FAILED);
+        else status(form, said.failed);
         return;
       }
       status(form, '');
@@ -237,7 +238,7 @@
       magnetForm(result, config);
       track(tracked, detail);
       if (done) done();
-    }, function () { status(form, FAILED); });
+    }, function () { status(form, said.failed); });
   }
 
   function guard(run) {
@@ -248,6 +249,7 @@
 
   window.AuftaktEmbed = {
     form: guard(function (config) {
+      said = config.messages;
       var root = mount(config, config.html.match(/data-auftakt-form-id="([^"]+)"/)[1]);
       var form = root.querySelector('form');
       leadForm(form, config, config.rules, function (sent) {
@@ -256,6 +258,7 @@
     }),
 
     calculator: guard(function (config) {
+      said = config.messages;
       var form = mount(config, 'calculator').querySelector('form');
       form.addEventListener('submit', function (event) {
         event.preventDefault();
@@ -277,6 +280,7 @@
     }),
 
     quiz: guard(function (config) {
+      said = config.messages;
       var form = mount(config, config.quizId).querySelector('form');
       var questions = form.querySelectorAll('fieldset[data-question]');
       var button = form.querySelector('.af-submit');
@@ -292,7 +296,7 @@
         event.preventDefault();
         var question = questions[current];
         if (!question.querySelector('input:checked')) {
-          status(form, 'Bitte wählen Sie eine Antwort.');
+          status(form, said.pick_answer);
           return;
         }
         status(form, '');
