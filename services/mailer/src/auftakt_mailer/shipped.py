@@ -291,6 +291,50 @@ _CALCULATOR_RESULT_HTML = (
     "{{ calculator_details }}<br><small>{{ calculator_note }}</small></p>"
 )
 
+# both forms alike: these address nobody
+_CALCULATOR_FAQ = _words(
+    "Fragen zum Angebot? Hier sind die Top 3",
+    [
+        _HELLO,
+        "die drei Fragen, die wir am häufigsten hören:\n"
+        "1. Was ist im Preis drin? Band, Anfahrt, Ton- und Lichttechnik.\n"
+        "2. Wie lange spielt die Band? Drei Sets à 45 Minuten, Verlängerung "
+        "möglich.\n"
+        "3. Was, wenn jemand krank wird? Wir stellen Ersatz, garantiert.",
+        f"Weitere Antworten: {_SITE}/faq",
+    ],
+    [
+        _p(_HELLO),
+        "<p>die drei Fragen, die wir am häufigsten hören:</p><ol>"
+        "<li><strong>Was ist im Preis drin?</strong> Band, Anfahrt, Ton- und "
+        "Lichttechnik.</li>"
+        "<li><strong>Wie lange spielt die Band?</strong> Drei Sets à 45 "
+        "Minuten, Verlängerung möglich.</li>"
+        "<li><strong>Was, wenn jemand krank wird?</strong> Wir stellen Ersatz, "
+        "garantiert.</li></ol>",
+        _link("Weitere Antworten", f"{_SITE}/faq"),
+    ],
+)
+_CALCULATOR_SLOTS = _words(
+    "Update: Nur noch {{ slots_left }} freie Termine im {{ month }}",
+    [
+        _HELLO,
+        "kurzes Update: Für den {{ month }} haben wir nur noch {{ slots_left }} "
+        "freie Termine. Wenn {{ company }} sich einen sichern möchte, reicht "
+        "eine kurze Antwort mit dem Datum, wir halten ihn 7 Tage unverbindlich "
+        "frei.",
+    ],
+    [
+        _p(_HELLO),
+        _p(
+            "kurzes Update: Für den {{ month }} haben wir nur noch ",
+            "<strong>{{ slots_left }} freie Termine</strong>. Wenn ",
+            "{{ company }} sich einen sichern möchte, reicht eine kurze ",
+            "Antwort mit dem Datum, wir halten ihn 7 Tage unverbindlich frei.",
+        ),
+    ],
+)
+
 CALCULATOR = ShippedSequence(
     key="budget_calculator",
     name="Budget-Rechner – Ergebnis und Nachfassen",
@@ -355,99 +399,13 @@ CALCULATOR = ShippedSequence(
         ShippedStep(
             delay_hours=48,
             transactional=False,
-            wording={
-                "du": _words(
-                    "Fragen zum Angebot? Hier sind die Top 3",
-                    [
-                        _HELLO,
-                        "die drei Fragen, die wir am häufigsten hören:\n"
-                        "1. Was ist im Preis drin? Band, Anfahrt, Ton- und Lichttechnik.\n"
-                        "2. Wie lange spielt die Band? Drei Sets à 45 Minuten, Verlängerung "
-                        "möglich.\n"
-                        "3. Was, wenn jemand krank wird? Wir stellen Ersatz, garantiert.",
-                        f"Weitere Antworten: {_SITE}/faq",
-                    ],
-                    [
-                        _p(_HELLO),
-                        "<p>die drei Fragen, die wir am häufigsten hören:</p><ol>"
-                        "<li><strong>Was ist im Preis drin?</strong> Band, Anfahrt, Ton- und "
-                        "Lichttechnik.</li>"
-                        "<li><strong>Wie lange spielt die Band?</strong> Drei Sets à 45 "
-                        "Minuten, Verlängerung möglich.</li>"
-                        "<li><strong>Was, wenn jemand krank wird?</strong> Wir stellen Ersatz, "
-                        "garantiert.</li></ol>",
-                        _link("Weitere Antworten", f"{_SITE}/faq"),
-                    ],
-                ),
-                "sie": _words(
-                    "Fragen zum Angebot? Hier sind die Top 3",
-                    [
-                        _HELLO,
-                        "die drei Fragen, die wir am häufigsten hören:\n"
-                        "1. Was ist im Preis drin? Band, Anfahrt, Ton- und Lichttechnik.\n"
-                        "2. Wie lange spielt die Band? Drei Sets à 45 Minuten, Verlängerung "
-                        "möglich.\n"
-                        "3. Was, wenn jemand krank wird? Wir stellen Ersatz, garantiert.",
-                        f"Weitere Antworten: {_SITE}/faq",
-                    ],
-                    [
-                        _p(_HELLO),
-                        "<p>die drei Fragen, die wir am häufigsten hören:</p><ol>"
-                        "<li><strong>Was ist im Preis drin?</strong> Band, Anfahrt, Ton- und "
-                        "Lichttechnik.</li>"
-                        "<li><strong>Wie lange spielt die Band?</strong> Drei Sets à 45 "
-                        "Minuten, Verlängerung möglich.</li>"
-                        "<li><strong>Was, wenn jemand krank wird?</strong> Wir stellen Ersatz, "
-                        "garantiert.</li></ol>",
-                        _link("Weitere Antworten", f"{_SITE}/faq"),
-                    ],
-                ),
-            },
+            wording={"du": _CALCULATOR_FAQ, "sie": _CALCULATOR_FAQ},
         ),
         ShippedStep(
             delay_hours=120,
             transactional=False,
             earlier=("b8197f3bbf44d691d00aa6ed8c8e6dafafd821268fcc32ab87d6d01fc7b97945",),
-            wording={
-                "du": _words(
-                    "Update: Nur noch {{ slots_left }} freie Termine im {{ month }}",
-                    [
-                        _HELLO,
-                        "kurzes Update: Für den {{ month }} haben wir nur noch {{ slots_left }} "
-                        "freie Termine. Wenn {{ company }} sich einen sichern möchte, reicht "
-                        "eine kurze Antwort mit dem Datum, wir halten ihn 7 Tage unverbindlich "
-                        "frei.",
-                    ],
-                    [
-                        _p(_HELLO),
-                        _p(
-                            "kurzes Update: Für den {{ month }} haben wir nur noch ",
-                            "<strong>{{ slots_left }} freie Termine</strong>. Wenn ",
-                            "{{ company }} sich einen sichern möchte, reicht eine kurze ",
-                            "Antwort mit dem Datum, wir halten ihn 7 Tage unverbindlich frei.",
-                        ),
-                    ],
-                ),
-                "sie": _words(
-                    "Update: Nur noch {{ slots_left }} freie Termine im {{ month }}",
-                    [
-                        _HELLO,
-                        "kurzes Update: Für den {{ month }} haben wir nur noch {{ slots_left }} "
-                        "freie Termine. Wenn {{ company }} sich einen sichern möchte, genügt "
-                        "eine kurze Antwort mit dem Datum, wir halten ihn 7 Tage unverbindlich "
-                        "frei.",
-                    ],
-                    [
-                        _p(_HELLO),
-                        _p(
-                            "kurzes Update: Für den {{ month }} haben wir nur noch ",
-                            "<strong>{{ slots_left }} freie Termine</strong>. Wenn ",
-                            "{{ company }} sich einen sichern möchte, genügt eine kurze ",
-                            "Antwort mit dem Datum, wir halten ihn 7 Tage unverbindlich frei.",
-                        ),
-                    ],
-                ),
-            },
+            wording={"du": _CALCULATOR_SLOTS, "sie": _CALCULATOR_SLOTS},
         ),
     ),
 )
