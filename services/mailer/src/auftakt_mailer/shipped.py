@@ -587,8 +587,8 @@ QUIZ = ShippedSequence(
                     [
                         _HELLO,
                         "danke fürs Mitmachen beim Event-Typ-Finder! Die passende Besetzung "
-                        "für eure {{ event_type }} haben wir euch auf der Seite empfohlen. So "
-                        f"klingt sie live: {_SITE}/bands",
+                        "für euren Anlass ({{ event_type }}) haben wir euch auf der Seite "
+                        f"empfohlen. So klingt sie live: {_SITE}/bands",
                         "Schickt uns Datum, Ort und Gästezahl, dann bekommt ihr innerhalb "
                         "eines Werktags zwei, drei konkrete Bandvorschläge mit Preis. "
                         "Antwortet einfach auf diese Mail.",
@@ -597,8 +597,8 @@ QUIZ = ShippedSequence(
                         _p(_HELLO),
                         _p(
                             "danke fürs Mitmachen beim Event-Typ-Finder! Die passende ",
-                            "Besetzung für eure {{ event_type }} haben wir euch auf der Seite ",
-                            "empfohlen.",
+                            "Besetzung für euren Anlass ({{ event_type }}) haben wir euch auf ",
+                            "der Seite empfohlen.",
                         ),
                         _link("So klingt sie live", f"{_SITE}/bands"),
                         _p(
@@ -613,8 +613,8 @@ QUIZ = ShippedSequence(
                     [
                         _HELLO,
                         "vielen Dank fürs Mitmachen beim Event-Typ-Finder! Die passende "
-                        "Besetzung für Ihre {{ event_type }} haben wir Ihnen auf der Seite "
-                        f"empfohlen. So klingt sie live: {_SITE}/bands",
+                        "Besetzung für Ihren Anlass ({{ event_type }}) haben wir Ihnen auf der "
+                        f"Seite empfohlen. So klingt sie live: {_SITE}/bands",
                         "Schicken Sie uns Datum, Ort und Gästezahl, dann erhalten Sie "
                         "innerhalb eines Werktags zwei, drei konkrete Bandvorschläge mit "
                         "Preis. Antworten Sie einfach auf diese Mail.",
@@ -623,8 +623,8 @@ QUIZ = ShippedSequence(
                         _p(_HELLO),
                         _p(
                             "vielen Dank fürs Mitmachen beim Event-Typ-Finder! Die passende ",
-                            "Besetzung für Ihre {{ event_type }} haben wir Ihnen auf der Seite ",
-                            "empfohlen.",
+                            "Besetzung für Ihren Anlass ({{ event_type }}) haben wir Ihnen auf ",
+                            "der Seite empfohlen.",
                         ),
                         _link("So klingt sie live", f"{_SITE}/bands"),
                         _p(
