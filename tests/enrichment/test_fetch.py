@@ -24,8 +24,9 @@ from auftakt_enrichment.fetch import (
     origin,
     resolve_host,
 )
-from auftakt_enrichment.providers import ProviderFailed, WebsiteProvider
+from auftakt_enrichment.providers import ProviderFailed
 from auftakt_enrichment.settings import EnrichmentSettings
+from auftakt_enrichment.website import WebsiteProvider
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec

@@ -7,12 +7,10 @@ group named after the owning service), or times out.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
 from uuid import UUID
 
-import structlog
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -23,7 +21,6 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from .db import is_database_unavailable
 from .events import AccountTier, LeadAnalyzed
 from .german_errors import SaidInGerman, german_error
 from .storable import refuse_nul
@@ -58,8 +55,6 @@ __all__ = [
     "SCORING_RULES_LIST",
     "SCORING_RULE_PUT",
     "ScoringConfiguration",
-    "answer",
-    "answer_command",
     "ScoringRule",
     "field_errors",
 ]
@@ -303,35 +298,3 @@ def _message(error: ErrorDetails) -> str:
     if error["type"] == "value_error" and not isinstance(context.get("error"), SaidInGerman):
         return error["msg"].removeprefix("Value error, ")
     return german_error(error)
-
-
-_log = structlog.get_logger("auftakt.commands")
-_Parsed = TypeVar("_Parsed", bound=BaseModel)
-
-
-async def answer(work: Awaitable[CommandReply[_Data]]) -> CommandReply[_Data]:
-    """The owner's reply; an error reply rather than silence when it fails, so the editor
-    shows why instead of waiting for a timeout."""
-    try:
-        return await work
-    except Exception as exc:
-        if is_database_unavailable(exc):
-            message = "Datenbank nicht erreichbar, bitte gleich noch einmal versuchen"
-        else:
-            _log.exception("command failed")
-            message = "interner Fehler, nichts wurde geändert"
-        return CommandReply(ok=False, errors=[FieldError(field="", message=message)])
-
-
-async def answer_command(
-    model: type[_Parsed],
-    body: bytes,
-    carry_out: Callable[[_Parsed], Awaitable[CommandReply[_Data]]],
-) -> CommandReply[_Data]:
-    """Parse a command's raw body and carry it out; a reply naming the wrong fields if it
-    does not parse."""
-    try:
-        command = model.model_validate_json(body)
-    except ValidationError as exc:
-        return CommandReply(ok=False, errors=field_errors(exc))
-    return await answer(carry_out(command))

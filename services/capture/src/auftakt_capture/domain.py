@@ -17,7 +17,6 @@ from auftakt_common.events import (
 )
 from auftakt_common.pii import scrub_emails
 from auftakt_common.vault import to_text
-from sqlalchemy import RowMapping
 
 from .schemas import LeadCreate
 
@@ -139,10 +138,9 @@ def lead_profile(submission: LeadCreate) -> dict[str, Any]:
     return {name: getattr(submission, name) for name in PROFILE_FIELDS}
 
 
-def fill_empty(
-    current: Mapping[str, Any] | RowMapping, offered: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The values a repeat submission adds: only where the lead has nothing yet."""
+def fill_empty(current: Mapping[Any, Any], offered: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a repeat submission adds: only where the lead has nothing yet
+    (`current`: the stored row, any mapping of its column names)."""
     return {
         name: value
         for name, value in offered.items()
@@ -164,7 +162,7 @@ def _sealed(value: bytes | None) -> str | None:
     return None if value is None else to_text(value)
 
 
-def snapshot(lead: Mapping[str, Any] | RowMapping) -> LeadSnapshot:
+def snapshot(lead: Mapping[Any, Any]) -> LeadSnapshot:
     """The event form of a stored lead row (PII stays sealed)."""
     return LeadSnapshot(
         contact=EncryptedContact(

@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import structlog
-from auftakt_common.commands import CommandReply, FieldError, answer, answer_command
+from auftakt_common.command_replies import answer, answer_command
+from auftakt_common.commands import CommandReply, FieldError
 from auftakt_common.consumers import event_subscriber, raw_body
 from auftakt_common.content import (
     CAPTURE_FORM_PUT,

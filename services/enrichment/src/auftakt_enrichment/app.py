@@ -42,9 +42,9 @@ from .metering import Gate
 from .models import SCHEMA, outbox
 from .pdl import PdlClient, PdlCompanies, PdlPeople
 from .people import PersonEnricher
-from .providers import WebsiteProvider
 from .recorder import BehaviourRecorder
 from .settings import EnrichmentSettings
+from .website import WebsiteProvider
 
 __all__ = ["EnrichmentService", "migrate"]
 

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from auftakt_common.command_replies import answer_command
 from auftakt_common.commands import (
     ENRICHMENT_ANALYZE,
     ENRICHMENT_COMPANY_GET,
@@ -19,7 +20,6 @@ from auftakt_common.commands import (
     CompanyProfile,
     CompanyTargeting,
     FindCompany,
-    answer_command,
 )
 from auftakt_common.consumers import event_subscriber, raw_body
 from auftakt_common.events import (

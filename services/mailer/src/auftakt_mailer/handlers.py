@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from auftakt_common.command_replies import answer, answer_command
 from auftakt_common.commands import (
     MAILER_SEQUENCE_PREVIEW,
     MAILER_SEQUENCE_PUT,
@@ -15,8 +16,6 @@ from auftakt_common.commands import (
     MailSequence,
     MailSequences,
     PreviewMail,
-    answer,
-    answer_command,
 )
 from auftakt_common.consumers import event_subscriber, raw_body
 from auftakt_common.events import (

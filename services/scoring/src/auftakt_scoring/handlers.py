@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from auftakt_common.command_replies import answer, answer_command
 from auftakt_common.commands import (
     SCORING_MAPPING_DELETE,
     SCORING_MAPPING_PUT,
@@ -21,8 +22,6 @@ from auftakt_common.commands import (
     DeleteActivityMapping,
     ScoringConfiguration,
     ScoringRule,
-    answer,
-    answer_command,
 )
 from auftakt_common.consumers import current_correlation_id, event_subscriber, raw_body
 from auftakt_common.events import (
