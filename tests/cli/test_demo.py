@@ -28,8 +28,8 @@ from auftakt_common.tokens import LeadTokens
 from auftakt_enrichment.app import EnrichmentService
 from auftakt_enrichment.domains import company_domain, is_freemail, is_reserved
 from auftakt_enrichment.fetch import FetchLimits, SafeFetcher, origin
-from auftakt_enrichment.providers import WebsiteProvider
 from auftakt_enrichment.settings import EnrichmentSettings
+from auftakt_enrichment.website import WebsiteProvider
 from auftakt_scoring.app import ScoringService
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine

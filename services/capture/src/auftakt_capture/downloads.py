@@ -5,13 +5,10 @@ is recorded as the lead's activity, so sales see it."""
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Annotated, NamedTuple
 from uuid import UUID
 
-import psycopg
-import sqlalchemy.exc
 import structlog
 from auftakt_common.db import is_database_unavailable
 from auftakt_common.events import utc_now
@@ -24,7 +21,14 @@ from . import repository as repo
 from .context import Capture
 from .deps import CaptureDep, client_ip
 from .domain import content_disposition
-from .problems import page
+from .link_pages import (
+    DATABASE_ERRORS,
+    LINK_PAGE_HEADERS,
+    invalid_link_page,
+    link_page,
+    unavailable_page,
+    website_link,
+)
 
 __all__ = ["request_time", "router"]
 
@@ -33,15 +37,8 @@ _log = structlog.get_logger("auftakt.capture")
 router = APIRouter()
 
 _MAX_TOKEN_CHARS = 1024  # two ids and a magnet's name: about 150 characters
-_DATABASE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, psycopg.Error, OSError)
-# the token is in the URL: keep it out of caches, search engines and Referer headers
-_PAGE_HEADERS = {
-    "Cache-Control": "no-store, max-age=0",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-}
 _FILE_HEADERS = {
-    **_PAGE_HEADERS,
+    **LINK_PAGE_HEADERS,
     "Cache-Control": "private, no-store",
     "X-Content-Type-Options": "nosniff",
 }
@@ -55,60 +52,30 @@ def request_time() -> datetime:
 Now = Annotated[datetime, Depends(request_time)]
 
 
-def _page(title: str, body_html: str, status_code: int) -> HTMLResponse:
-    return page(title, body_html, status_code, _PAGE_HEADERS)
-
-
-def _ask_again(capture: Capture) -> str:
-    """Where to ask for the file again: the website, if capture knows it."""
-    origins = capture.settings.capture_allowed_origins
-    if not origins:
-        return ""
-    return f'<p><a href="{html.escape(origins[0])}">Zur Website</a></p>'
-
-
-def _invalid_page(capture: Capture) -> HTMLResponse:
-    return _page(
-        "Ungültiger Link",
-        "<p>Dieser Download-Link ist ungültig oder unvollständig.</p>"
-        + capture.words["open_from_mail"],
-        400,
-    )
-
-
 def _expired_page(capture: Capture) -> HTMLResponse:
     days = capture.settings.capture_download_link_days
-    return _page(
+    return link_page(
         "Dieser Link ist abgelaufen",
-        capture.words["download_expired"].format(days=days) + _ask_again(capture),
+        capture.words["download_expired"].format(days=days) + website_link(capture),
         410,
     )
 
 
 def _no_lead_page(capture: Capture) -> HTMLResponse:
-    return _page(
+    return link_page(
         "Link nicht mehr gültig",
         "<p>Zu diesem Link sind bei uns keine Daten gespeichert.</p>"
         + capture.words["download_ask_again"]
-        + _ask_again(capture),
+        + website_link(capture),
         404,
     )
 
 
 def _no_file_page(capture: Capture) -> HTMLResponse:
-    return _page(
+    return link_page(
         "Datei nicht gefunden",
-        "<p>Diese Datei bieten wir nicht mehr an.</p>" + _ask_again(capture),
+        "<p>Diese Datei bieten wir nicht mehr an.</p>" + website_link(capture),
         404,
-    )
-
-
-def _unavailable_page(capture: Capture) -> HTMLResponse:
-    return page(
-        "Gerade nicht erreichbar",
-        capture.words["try_again"],
-        503,
-        {**_PAGE_HEADERS, "Retry-After": "5"},
     )
 
 
@@ -155,7 +122,11 @@ async def download(request: Request, capture: CaptureDep, token: str, now: Now) 
     try:
         link = _verify(capture, token, now)
     except TokenInvalid as exc:
-        return _expired_page(capture) if str(exc) == "expired" else _invalid_page(capture)
+        return (
+            _expired_page(capture)
+            if str(exc) == "expired"
+            else invalid_link_page(capture, "Download-Link")
+        )
     try:
         async with capture.relay.transaction() as conn:
             if not await repo.hold_lead(conn, link.lead_id):
@@ -174,11 +145,11 @@ async def download(request: Request, capture: CaptureDep, token: str, now: Now) 
                 now=now,
                 correlation_id=correlation_id_of(request.scope),
             )
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         if not is_database_unavailable(exc):
             raise
         _log.warning("database unavailable", error=type(exc).__name__)
-        return _unavailable_page(capture)
+        return unavailable_page(capture)
     _log.info("magnet downloaded", lead_id=str(link.lead_id), magnet=link.magnet)
     return Response(
         file["content"],

@@ -10,8 +10,6 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode, urlsplit
 from uuid import UUID, uuid4
 
-import psycopg
-import sqlalchemy.exc
 import structlog
 from auftakt_common.db import is_database_unavailable
 from auftakt_common.events import (
@@ -35,8 +33,15 @@ from . import repository as repo
 from .context import Capture
 from .deps import BodyTooLarge, CaptureDep, client_ip, parse_form, read_body
 from .domain import MARKETING_EMAIL
+from .link_pages import (
+    DATABASE_ERRORS,
+    invalid_link_page,
+    link_page,
+    unavailable_page,
+    website_link,
+)
 from .models import outbox
-from .problems import is_html_form, page
+from .problems import is_html_form
 
 __all__ = ["router"]
 
@@ -47,57 +52,22 @@ router = APIRouter()
 _PURPOSE = MARKETING_EMAIL
 _MAX_TOKEN_CHARS = 8192  # a click token carries its URL; anything longer is not ours
 _MAX_FORM_BYTES = 16 * 1024  # `List-Unsubscribe=One-Click`, even as multipart, is tiny
-_DATABASE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, psycopg.Error, OSError)
 # the smallest transparent GIF: 1×1, one transparent colour
 _PIXEL = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
     b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 )
 _NO_STORE = "no-store, max-age=0"
-# the token is in the URL: keep it out of caches, search engines and Referer headers
-_PAGE_HEADERS = {
-    "Cache-Control": _NO_STORE,
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-}
 
 Token = Annotated[str, Query(description="the signed token from the mail")]
 ConsentChange = Literal["recorded", "unchanged", "no_lead"]
-
-
-def _page(title: str, body_html: str, status_code: int = 200) -> HTMLResponse:
-    return page(title, body_html, status_code, _PAGE_HEADERS)
-
-
-def _website_link(capture: Capture) -> str:
-    origins = capture.settings.capture_allowed_origins
-    if not origins:
-        return ""
-    return f'<p><a href="{html.escape(origins[0])}">Zur Website</a></p>'
-
-
-def _invalid_page(capture: Capture) -> HTMLResponse:
-    return _page(
-        "Ungültiger Link",
-        "<p>Dieser Link ist ungültig oder unvollständig.</p>" + capture.words["open_from_mail"],
-        400,
-    )
-
-
-def _unavailable_page(capture: Capture) -> HTMLResponse:
-    return page(
-        "Gerade nicht erreichbar",
-        capture.words["try_again"],
-        503,
-        {**_PAGE_HEADERS, "Retry-After": "5"},
-    )
 
 
 def _ask_page(title: str, question_html: str, token: str, button: str) -> HTMLResponse:
     """A page that only asks: its button posts the token back to the same URL. Mail
     scanners fetch every link in a mail, so a GET never records anything; the POST does."""
     action = html.escape("?" + urlencode({"token": token}))
-    return _page(
+    return link_page(
         title,
         question_html + f'<form method="post" action="{action}">'
         '<input type="hidden" name="confirm" value="1">'
@@ -106,7 +76,7 @@ def _ask_page(title: str, question_html: str, token: str, button: str) -> HTMLRe
 
 
 def _no_lead_page() -> HTMLResponse:
-    return _page(
+    return link_page(
         "Link nicht mehr gültig",
         "<p>Zu diesem Link sind bei uns keine Daten gespeichert.</p>",
         404,
@@ -115,7 +85,7 @@ def _no_lead_page() -> HTMLResponse:
 
 def _unsubscribed_page(capture: Capture) -> HTMLResponse:
     words = capture.words
-    return _page(words["unsubscribed_title"], words["unsubscribed"] + _website_link(capture))
+    return link_page(words["unsubscribed_title"], words["unsubscribed"] + website_link(capture))
 
 
 def _verify(
@@ -178,10 +148,10 @@ def _verify_confirmation(capture: Capture, token: str) -> MailLink | HTMLRespons
         return _verify(capture, "confirm", token, max_age_seconds=days * 86400)
     except TokenInvalid as exc:
         if str(exc) != "expired":
-            return _invalid_page(capture)
-        return _page(
+            return invalid_link_page(capture)
+        return link_page(
             "Dieser Link ist abgelaufen",
-            capture.words["confirm_expired"].format(days=days) + _website_link(capture),
+            capture.words["confirm_expired"].format(days=days) + website_link(capture),
             410,
         )
 
@@ -189,7 +159,7 @@ def _verify_confirmation(capture: Capture, token: str) -> MailLink | HTMLRespons
 def _confirmed_page(capture: Capture, *, already: bool = False) -> HTMLResponse:
     words = capture.words
     news = words["already_confirmed"] if already else words["confirmed"]
-    return _page("Anmeldung bestätigt", news + words["unsubscribe_anytime"])
+    return link_page("Anmeldung bestätigt", news + words["unsubscribe_anytime"])
 
 
 @router.get(
@@ -207,9 +177,9 @@ async def confirm_consent_page(capture: CaptureDep, token: Token = "") -> Respon
         async with capture.engine.connect() as conn:
             exists = bool(await repo.existing_lead_ids(conn, [link.lead_id]))
             state = await repo.latest_consent_state(conn, link.lead_id, _PURPOSE)
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         if _is_unavailable(exc):
-            return _unavailable_page(capture)
+            return unavailable_page(capture)
         raise
     if not exists:
         return _no_lead_page()
@@ -238,9 +208,9 @@ async def _record_consent(
                 await add_events(
                     conn, outbox, [event], correlation_id=correlation_id_of(request.scope)
                 )
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         if _is_unavailable(exc):
-            return _unavailable_page(capture)
+            return unavailable_page(capture)
         raise
     return change
 
@@ -276,7 +246,7 @@ async def unsubscribe_page(capture: CaptureDep, token: Token = "") -> Response:
     try:
         _verify(capture, "unsubscribe", token)
     except TokenInvalid:
-        return _invalid_page(capture)
+        return invalid_link_page(capture)
     return _ask_page(
         "Von unseren E-Mails abmelden", capture.words["unsubscribe_question"], token, "Abmelden"
     )
@@ -304,7 +274,7 @@ async def unsubscribe(request: Request, capture: CaptureDep, token: Token = "") 
     try:
         link = _verify(capture, "unsubscribe", token)
     except TokenInvalid:
-        return _invalid_page(capture)
+        return invalid_link_page(capture)
     method: Literal["one_click", "page"] = "one_click" if await _is_one_click(request) else "page"
     opted_out = LeadOptedOut(lead_id=link.lead_id, send_id=link.send_id, method=method)
     change = await _record_consent(request, capture, "withdrawn", "/v1/unsubscribe", opted_out)
@@ -327,7 +297,7 @@ async def _record_engagement(
             if not await repo.hold_lead(conn, event.lead_id):
                 return  # erased: nothing about the lead is recorded any more
             await add_events(conn, outbox, [event], correlation_id=correlation_id_of(request.scope))
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         if not _is_unavailable(exc):
             _log.exception("mail engagement not recorded", subject=event.subject)
 
@@ -368,7 +338,7 @@ async def click_redirect(request: Request, capture: CaptureDep, token: str) -> R
     except TokenInvalid:
         link = None
     if link is None or link.url is None or not _is_web_address(link.url):
-        return _page("Link nicht gefunden", capture.words["open_click_from_mail"], 404)
+        return link_page("Link nicht gefunden", capture.words["open_click_from_mail"], 404)
     if link.send_id is not None:
         event = EmailClicked(lead_id=link.lead_id, send_id=link.send_id, url=scrub_emails(link.url))
         await _record_engagement(request, capture, event)
