@@ -21,6 +21,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tests.scoring.helpers import MovableClock
 
+# the tiers a test is in, by what it needs: `pytest -m unit` runs in seconds while editing
+# domain code; integration tests use PostgreSQL and NATS (or, under tests/system, start the
+# whole stack); browser tests also Chromium
+_BROWSER_FIXTURES = {"browser"}
+_SERVER_FIXTURES = {"servers"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        if needs & _BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        elif needs & _SERVER_FIXTURES or "system" in item.path.parts:  # journeys run servers
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
