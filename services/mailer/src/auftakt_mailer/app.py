@@ -36,13 +36,16 @@ from auftakt_common.tokens import MailLinks
 from auftakt_common.vault_store import KeyStore
 from fastapi import FastAPI
 
+from .alert_rounds import AlertRounds
 from .alerts import AlertSender
+from .composer import Composer
 from .dispatcher import Dispatcher
 from .handlers import MAX_IN_FLIGHT as _MAX_IN_FLIGHT
 from .handlers import SERVICE, register_handlers
 from .http import router
 from .messages import LinkMaker
 from .models import SCHEMA, outbox
+from .previews import Previews
 from .reactions import Reactions
 from .sequences import SequenceBook
 from .settings import MailerSettings
@@ -92,15 +95,23 @@ class MailerService(RunningService):
         self.transport = transport or create_transport(settings)
         self.alerts = AlertSender(settings, self.transport)
         self.book = SequenceBook(self.engine)
+        links = LinkMaker(MailLinks(settings.signing_key_bytes), settings.public_url)
+        composer = Composer(self.book, links, settings)
+        keys = KeyStore(vault)
         self.dispatcher = Dispatcher(
             relay=self.relay,
-            keys=KeyStore(vault),
+            keys=keys,
             book=self.book,
             transport=self.transport,
-            alerts=self.alerts,
-            links=LinkMaker(MailLinks(settings.signing_key_bytes), settings.public_url),
+            alerts=AlertRounds(
+                relay=self.relay, sender=self.alerts, settings=settings, clock=clock
+            ),
+            composer=composer,
             settings=settings,
             clock=clock,
+        )
+        previews = Previews(
+            relay=self.relay, keys=keys, book=self.book, composer=composer, clock=clock
         )
         self.broker = create_broker(settings, SERVICE)
         self.settler = Settler(self.broker, service=SERVICE, max_deliver=8)
@@ -113,7 +124,7 @@ class MailerService(RunningService):
             self.relay,
             settings,
             self.dispatcher.wake,
-            self.dispatcher.preview,
+            previews.preview,
         )
         declare_published(
             self.broker,

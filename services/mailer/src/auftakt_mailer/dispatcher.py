@@ -19,25 +19,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import structlog
-from auftakt_common.commands import CommandReply, FieldError, MailPreview, PreviewMail
-from auftakt_common.events import EmailBounced, EmailHeld, EmailSent, NotificationSent
-from auftakt_common.outbox import OutboxRelay, add_events
+from auftakt_common.events import EmailBounced, EmailHeld, EmailSent
+from auftakt_common.outbox import OutboxRelay
 from auftakt_common.vault_store import KeyStore
-from tenacity import AsyncRetrying, stop_after_delay, wait_exponential_jitter
 
 from . import repository as repo
-from .alerts import AlertFailed, AlertSender
+from .alert_rounds import AlertRounds
 from .composer import Composer, Held, Never, NotNow
 from .domain import LeadFacts, SequenceDefinition, next_step, verdict_for
-from .messages import LinkMaker, OutgoingMail
-from .models import outbox
+from .messages import OutgoingMail
+from .outcomes import record_outcomes, retry_at
 from .sequences import SequenceBook
 from .settings import MailerSettings
 from .transports import DeliveryFailed, Transport
@@ -60,14 +58,6 @@ class RoundResult:
         return bool(self.sent or self.failed or self.alerts)
 
 
-def _refusal(field: str, message: str) -> CommandReply[MailPreview]:
-    return CommandReply(ok=False, errors=[FieldError(field=field, message=message)])
-
-
-def _retry_at(now: datetime, attempts: int) -> datetime:
-    return now + timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -76,8 +66,8 @@ class Dispatcher:
         keys: KeyStore,
         book: SequenceBook,
         transport: Transport,
-        alerts: AlertSender,
-        links: LinkMaker,
+        alerts: AlertRounds,
+        composer: Composer,
         settings: MailerSettings,
         clock: Clock,
     ) -> None:
@@ -86,49 +76,13 @@ class Dispatcher:
         self._book = book
         self._transport = transport
         self._alerts = alerts
-        self._composer = Composer(book, links, settings)
+        self._composer = composer
         self._settings = settings
         self._clock = clock
         self._consent_wait = timedelta(days=settings.doi_link_days)
         self._lease = timedelta(seconds=settings.mailer_send_lease_seconds)
         self._wake = asyncio.Event()
         self._stopping = False
-
-    async def preview(self, request: PreviewMail) -> CommandReply[MailPreview]:
-        """A step as a chosen lead would get it (the admin's editor)."""
-        async with self._relay.transaction() as conn:
-            await self._book.current(conn)
-            sequence = self._book.by_key(request.key)
-            if sequence is None:
-                return _refusal("key", "unbekannte Sequenz")
-            step = (
-                sequence.by_position(request.position)
-                if request.position is not None
-                else sequence.step_after(None)
-            )
-            if step is None:
-                return _refusal("position", "unbekannter Schritt")
-            lead_id = request.lead_id
-            profile = (await repo.lead_profiles(conn, [lead_id])).get(lead_id) if lead_id else None
-            if lead_id is not None and profile is None:
-                return _refusal("lead_id", "unbekannter Lead")
-            keys, _ = await self._keys.get_openable(conn, [lead_id] if lead_id else [])
-            slots = await repo.month_slots(conn)
-            context = await repo.enrolment_context(conn, lead_id, sequence.id) if lead_id else {}
-        mail = self._composer.preview(
-            sequence,
-            step,
-            lead_id or uuid.uuid4(),
-            profile,
-            keys.get(lead_id) if lead_id else None,
-            slots,
-            context,
-            self._clock(),
-        )
-        preview = MailPreview(
-            to=mail.recipient, subject=mail.subject, html=mail.html, text=mail.text
-        )
-        return CommandReply(ok=True, data=preview)
 
     def wake(self) -> None:
         """Something may be due now (a new send was queued): do not wait for the poll."""
@@ -165,7 +119,7 @@ class Dispatcher:
 
     async def run_round(self) -> RoundResult:
         sent, failed = await self._send_round()
-        alerts = await self._alert_round()
+        alerts = await self._alerts.run_round()
         return RoundResult(sent=sent, failed=failed, alerts=alerts)
 
     # --- mail ----------------------------------------------------------------------------
@@ -213,7 +167,7 @@ class Dispatcher:
                 outgoing.append((send, mail))
         async with self._claims_renewed([send["id"] for send, _ in outgoing]):
             results += await self._deliver_all(outgoing)
-        await self._record(repo.record_send_results, results)
+        await record_outcomes(self._relay, self._lease, repo.record_send_results, results)
         sent = sum(1 for result in results if result["status"] == "sent")
         if results:
             _log.info("mails dispatched", sent=sent, other=len(results) - sent)
@@ -402,7 +356,7 @@ class Dispatcher:
             return self._result(send, "failed", error=message)
         log.warning("delivery failed, will retry", error=message)
         result = self._result(send, "retry", error=message)
-        result["next_attempt_at"] = _retry_at(self._clock(), send["attempts"])
+        result["next_attempt_at"] = retry_at(self._clock(), send["attempts"])
         return result
 
     @staticmethod
@@ -421,79 +375,3 @@ class Dispatcher:
             "last_error": error,
             "next_attempt_at": None,
         }
-
-    async def _record(
-        self,
-        record: Callable[[Any, list[dict[str, Any]]], Awaitable[set[UUID]]],
-        results: list[dict[str, Any]],
-    ) -> None:
-        """Store outcomes, and the events of those still ours to record (recovery may have
-        taken a send over). Retried for half the lease, since the mails have left: if it
-        never succeeds, the sends stay claimed and recovery takes over."""
-        events = {result["id"]: result.pop("event") for result in results if "event" in result}
-        async for attempt in AsyncRetrying(
-            wait=wait_exponential_jitter(multiplier=0.2, max=5),
-            stop=stop_after_delay(self._lease.total_seconds() / 2),
-            reraise=True,
-        ):
-            with attempt:
-                async with self._relay.transaction() as conn:
-                    recorded = await record(conn, results)
-                    await add_events(
-                        conn, outbox, [event for id_, event in events.items() if id_ in recorded]
-                    )
-
-    # --- alerts --------------------------------------------------------------------------
-
-    async def _alert_round(self) -> int:
-        now = self._clock()
-        async with self._relay.transaction() as conn:
-            claimed = await repo.claim_notifications(conn, now, 100, self._lease)
-        if not claimed:
-            return 0
-        results = await asyncio.gather(*(self._alert(row) for row in claimed))
-        await self._record(repo.record_notification_results, list(results))
-        return len(results)
-
-    async def _alert(self, notification: Mapping[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "id": notification["id"],
-            "status": "sent",
-            "sent_at": self._clock(),
-            "last_error": None,
-            "next_attempt_at": None,
-        }
-        try:
-            await self._alerts.deliver(notification)
-        except Exception as exc:  # AlertFailed, or a channel no longer configured
-            attempts = notification["attempts"]
-            give_up = attempts >= self._settings.mailer_max_attempts
-            _log.warning(
-                "alert failed" + (", given up" if give_up else ", will retry"),
-                channel=notification["channel"],
-                lead_id=str(notification["lead_id"]),
-                error=str(exc),
-            )
-            if not isinstance(exc, AlertFailed):
-                _log.exception("alert raised unexpectedly")
-            return result | {
-                "status": "failed" if give_up else "retry",
-                "sent_at": None,
-                "last_error": str(exc)[:500],
-                "next_attempt_at": None if give_up else _retry_at(self._clock(), attempts),
-            }
-        _log.info(
-            "sales alerted",
-            channel=notification["channel"],
-            lead_id=str(notification["lead_id"]),
-            stage=notification["stage"],
-        )
-        result["event"] = NotificationSent(
-            lead_id=notification["lead_id"],
-            notification_id=notification["id"],
-            channel=notification["channel"],
-            stage=notification["stage"],
-            score=notification["score"],
-            recipient=None if notification["channel"] == "slack" else notification["recipient"],
-        )
-        return result
