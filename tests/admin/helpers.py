@@ -5,9 +5,7 @@ the read model."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any, TypeVar
@@ -30,6 +28,8 @@ from auftakt_common.events import (
 )
 from auftakt_common.vault import to_text
 from sqlalchemy import text
+
+from tests.polling import wait_for
 
 _T = TypeVar("_T")
 
@@ -105,24 +105,6 @@ async def log_in(http: httpx.AsyncClient, email: str, password: str) -> httpx.Re
 async def signed_in_csrf(http: httpx.AsyncClient) -> str:
     """The session's CSRF token, read from a page as a browser would."""
     return csrf_of((await http.get("/admin")).text)
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[_T | None]],
-    until: Callable[[_T], bool] = lambda _: True,
-    *,
-    timeout: float = 20.0,
-) -> _T:
-    """Poll `check` until it returns something `until` accepts."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        found = await check()
-        if found is not None and until(found):
-            return found
-        if loop.time() > deadline:
-            raise AssertionError(f"not reached in {timeout}s: {found}")
-        await asyncio.sleep(0.1)
 
 
 async def submit_lead(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -12,6 +11,8 @@ from auftakt_mailer.app import MailerService
 from auftakt_mailer.settings import MailerSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.polling import wait_for
 
 _T = TypeVar("_T")
 
@@ -31,13 +32,7 @@ async def deliver_due(mailer: MailerService) -> int:
 async def eventually(
     check: Callable[[], Awaitable[_T]], until: Callable[[_T], bool], timeout: float = 15.0
 ) -> _T:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not until(value := await check()):
-        if loop.time() > deadline:
-            raise AssertionError(f"not reached in {timeout}s: {value!r}")
-        await asyncio.sleep(0.05)
-    return value
+    return await wait_for(check, until, timeout=timeout)
 
 
 async def rows(db: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ and reading a lead's score and history."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,8 @@ from auftakt_scoring.domain import replay
 from nats.aio.client import Client
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.polling import wait_for
 
 
 @dataclass
@@ -77,16 +78,5 @@ async def eventually(
     timeout: float = 15.0,
     settle: float = 0.3,
 ) -> Scorecard:
-    """Poll until `until` holds, then once more after `settle` to catch late extra effects."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    card = await check()
-    while card is None or not until(card):
-        if loop.time() > deadline:
-            raise AssertionError(f"not reached in {timeout}s: {card}")
-        await asyncio.sleep(0.05)
-        card = await check()
-    await asyncio.sleep(settle)
-    final = await check()
-    assert final is not None
-    return final
+    """A lead's scorecard once `until` holds, looked at again `settle` later."""
+    return await wait_for(check, until, timeout=timeout, settle=settle)
