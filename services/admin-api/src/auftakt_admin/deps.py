@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 
 from .accounts import User, csrf_matches, session_for, user_for_api_token
-
-if TYPE_CHECKING:
-    from .app import AdminService
+from .service import AdminService
 
 __all__ = [
     "SESSION_COOKIE",

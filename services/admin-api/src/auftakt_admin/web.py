@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -27,9 +27,7 @@ from .owners import is_silent
 from .pages import render
 from .pipeline import LeadNotFound, add_note, assign, change_status, request_erasure
 from .queries import dashboard
-
-if TYPE_CHECKING:
-    from .app import AdminService
+from .service import AdminService
 
 __all__ = ["router"]
 
