@@ -31,7 +31,7 @@ from .analysis import AnalysisInput, input_hash, rule_based_analysis
 from .analysts import AnalysisFailed, ClaudeAnalyst
 from .metering import Gate
 from .models import AnalysisRow, inbox, outbox
-from .queue import Claims, claim_due
+from .queue import Claims
 from .settings import EnrichmentSettings
 
 __all__ = ["Analyzer"]
@@ -119,15 +119,13 @@ class Analyzer:
         """Run the due analysis jobs (auto analyses, and requests a crash left behind)."""
         now = self._clock()
         async with self._relay.transaction() as conn:
-            jobs = await claim_due(
+            jobs = await self.claims.claim_due(
                 conn,
-                AnalysisRow.id,
                 [AnalysisRow.lead_id, AnalysisRow.trigger],
                 now,
                 limit=self._settings.enrichment_analysis_concurrency,
                 lease_until=now + _LEASE,
             )
-            self.claims.take((job["id"] for job in jobs), now + _LEASE)
         await asyncio.gather(*(self._run(j["id"], j["lead_id"], j["trigger"]) for j in jobs))
         return len(jobs)
 

@@ -43,7 +43,7 @@ from .metering import Gate
 from .models import CompanyRow, inbox, outbox
 from .people import PersonEnricher
 from .providers import CompanyProvider, ProviderFailed
-from .queue import Claims, claim_due, postpone, record_failure
+from .queue import Claims, postpone, record_failure
 from .settings import EnrichmentSettings
 
 __all__ = ["Enricher", "MeteredProvider"]
@@ -139,15 +139,13 @@ class Enricher:
         """Enrich the companies that are due now; how many were attempted."""
         now = self._clock()
         async with self._relay.transaction() as conn:
-            claims = await claim_due(
+            claims = await self.claims.claim_due(
                 conn,
-                CompanyRow.id,
                 [CompanyRow.domain],
                 now,
                 limit=self._settings.enrichment_batch,
                 lease_until=now + _LEASE,
             )
-            self.claims.take((claim["id"] for claim in claims), now + _LEASE)
         await asyncio.gather(*(self._enrich(c["id"], c["domain"], c["attempts"]) for c in claims))
         return len(claims)
 

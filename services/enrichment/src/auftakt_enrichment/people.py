@@ -27,7 +27,7 @@ from .domain import Person, decision_maker_role, lead_enriched, retry_at, thrott
 from .metering import Gate
 from .models import PersonProfileRow, outbox
 from .providers import PersonFacts, PersonProvider, ProviderFailed
-from .queue import Claims, claim_due, postpone, record_failure
+from .queue import Claims, postpone, record_failure
 from .settings import EnrichmentSettings
 
 __all__ = ["PersonEnricher"]
@@ -91,15 +91,13 @@ class PersonEnricher:
     async def enrich_due(self) -> int:
         now = self._clock()
         async with self._relay.transaction() as conn:
-            claims = await claim_due(
+            claims = await self.claims.claim_due(
                 conn,
-                PersonProfileRow.lead_id,
                 [PersonProfileRow.profile],
                 now,
                 limit=self._settings.enrichment_batch,
                 lease_until=now + _LEASE,
             )
-            self.claims.take((claim["lead_id"] for claim in claims), now + _LEASE)
         await asyncio.gather(
             *(self._look_up(c["lead_id"], c["profile"], c["attempts"]) for c in claims)
         )

@@ -97,6 +97,20 @@ class Claims:
     def take(self, row_ids: Iterable[Any], lease_until: datetime) -> None:
         self._held.update(dict.fromkeys(row_ids, lease_until))
 
+    async def claim_due(
+        self,
+        conn: AsyncConnection,
+        columns: Sequence[InstrumentedAttribute[Any]],
+        now: datetime,
+        *,
+        limit: int,
+        lease_until: datetime,
+    ) -> list[dict[str, Any]]:
+        """`claim_due` for this queue, the rows held from the claiming transaction on."""
+        rows = await claim_due(conn, self._key, columns, now, limit=limit, lease_until=lease_until)
+        self.take((row[self._key.key] for row in rows), lease_until)
+        return rows
+
     @contextmanager
     def working_on(self, row_id: Any) -> Iterator[None]:
         """Finished when the block ends; a block cancelled by the stop stays held."""
