@@ -191,7 +191,11 @@ async def test_an_erased_lead_leaves_only_its_tombstones_in_a_dump_of_the_whole_
 
     # every service works on it: scored, alerted, mailed, enriched and analysed, projected
     await wait_for(
-        lambda: _one(db, "SELECT stage FROM scoring.lead_scores WHERE lead_id = :id", id=lead_id),
+        lambda: _one(  # one row even before scoring has the lead
+            db,
+            "SELECT (SELECT stage FROM scoring.lead_scores WHERE lead_id = :id) AS stage",
+            id=lead_id,
+        ),
         lambda row: row["stage"] == "burning",
     )
     await wait_for(
