@@ -71,7 +71,7 @@ _FICTIONAL_PHONES = {
     "München": ("089", "99998"),
 }
 
-# the slugs the mailer names in its mails (auftakt_mailer.domain)
+# the event types of the shipped forms and price table (their titles: auftakt_common.event_types)
 _EVENT_TYPES = (
     "weihnachtsfeier", "sommerfest", "firmenjubilaeum", "jubilaeum", "gala", "konferenz",
     "messe",

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from .german import thousands
+
 __all__ = ["SaidInGerman", "german_error", "german_message"]
 
 
@@ -81,7 +83,7 @@ def _figure(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return value
     if isinstance(value, int) or value == int(value):
-        return f"{int(value):,}".replace(",", ".")
+        return thousands(int(value))
     return str(value).replace(".", ",")
 
 

@@ -6,15 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from auftakt_common.german import thousands
 from markupsafe import Markup, escape
 
 from .domain import PIPELINE, STATUS_LABELS
 
 __all__ = ["bar_chart", "funnel_chart"]
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
 
 
 def bar_chart(days: Sequence[tuple[date, int]], *, width: int = 600, height: int = 140) -> Markup:
@@ -26,7 +23,7 @@ def bar_chart(days: Sequence[tuple[date, int]], *, width: int = 600, height: int
     bars = []
     for index, (day, count) in enumerate(days):
         bar_height = round((height - 20) * count / peak, 1)
-        label = f"{day.day}.{day.month}.: {_number(count)} neue Leads"
+        label = f"{day.day}.{day.month}.: {thousands(count)} neue Leads"
         bars.append(
             f'<rect x="{index * slot + 1:.1f}" y="{height - 16 - bar_height:.1f}" '
             f'width="{max(slot - 2, 1):.1f}" height="{bar_height}" class="bar">'
@@ -60,8 +57,8 @@ def funnel_chart(by_status: Mapping[str, int], *, width: int = 600) -> Markup:
         parts.append(
             f'<text x="0" y="{y + 17}" class="label">{escape(label)}</text>'
             f'<rect x="110" y="{y + 4}" width="{bar}" height="{row - 8}" class="bar {status}">'
-            f"<title>{escape(label)}: {_number(count)}</title></rect>"
-            f'<text x="{116 + bar}" y="{y + 17}" class="value">{_number(count)}</text>'
+            f"<title>{escape(label)}: {thousands(count)}</title></rect>"
+            f'<text x="{116 + bar}" y="{y + 17}" class="value">{thousands(count)}</text>'
         )
     height = row * len(PIPELINE)
     return Markup(

@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 
 from auftakt_common.content import COMPANY_SIZES, FormDefinition, FormField, FormFieldName
-from email_validator import EmailNotValidError, validate_email
+from auftakt_common.email_address import EmailAddressInvalid, checked_email
+from auftakt_common.german import thousands
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .problems import FORM_RULE, FieldError
@@ -117,9 +118,9 @@ def _check(rule: FieldRule, value: str, today: date, said: Mapping[str, str]) ->
     if rule.max_length is not None and len(value) > rule.max_length:
         return _message(said, "length", rule, max=rule.max_length)
     if rule.kind == "email":
-        try:  # the library the lead schema checks with, so no English error comes after
-            validate_email(value, check_deliverability=False)
-        except EmailNotValidError:
+        try:  # the rule the lead schema checks with, so no English error comes after
+            checked_email(value)
+        except EmailAddressInvalid:
             return _message(said, "email", rule)
     if rule.kind == "tel" and not _PHONE.match(value):
         return _message(said, "tel", rule)
@@ -130,8 +131,7 @@ def _check(rule: FieldRule, value: str, today: date, said: Mapping[str, str]) ->
     if rule.kind == "number":
         lowest, highest = rule.minimum or 0, rule.maximum or 0
         if not _DIGITS.fullmatch(value) or not lowest <= int(value) <= highest:
-            return _message(said, "number", rule, min=f"{lowest:,}".replace(",", "."),
-                            max=f"{highest:,}".replace(",", "."))  # fmt: skip
+            return _message(said, "number", rule, min=thousands(lowest), max=thousands(highest))
     if rule.kind == "date":
         try:
             day = date.fromisoformat(value)
