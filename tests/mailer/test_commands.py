@@ -211,6 +211,23 @@ async def test_commands_that_do_not_parse_are_answered_with_field_errors(
     assert reply["errors"][0]["field"] == "lead_id"
 
 
+async def test_the_calculator_s_figures_are_refused_in_a_sequence_the_calculator_does_not_start(
+    mailer: MailerService, nc: Client
+) -> None:
+    body = _sequence("Ihr Ergebnis: {{ calculator_range }}")
+    body["key"] = f"calc_elsewhere_{uuid4().hex[:8]}"
+    body["steps"][1]["body_html"] = "<p>Hallo {{ first_name }}</p>"  # type: ignore[index]
+    reply = await _put(nc, body)  # started by another magnet's request
+    assert reply["ok"] is False
+    errors = {error["field"]: error["message"] for error in reply["errors"]}  # type: ignore[union-attr]
+    assert set(errors) == {"steps.0.subject"}
+    assert "Budget-Rechner" in errors["steps.0.subject"]
+    calculator = {"event": "lead.magnet_downloaded", "filter": {"magnet_type": "budget_calculator"}}
+    # saved where the calculator's request starts it (switched off: other tests'
+    # calculator leads must not be enrolled in it as well)
+    assert (await _put(nc, {**body, "trigger": calculator, "active": False}))["ok"] is True
+
+
 async def test_a_download_link_is_refused_in_a_sequence_no_lead_magnet_starts(
     mailer: MailerService, nc: Client
 ) -> None:

@@ -15,6 +15,8 @@ from pydantic import ValidationError
         ({"mailer_whatsapp_recipients": "4917012345678"}, "WHATSAPP_PHONE_NUMBER_ID"),
         ({"mailer_alert_stages": "burning,glowing"}, "mailer_alert_stages"),
         ({"mailer_smtp_port": 0}, "mailer_smtp_port"),
+        ({"mailer_alert_email": "vertrieb"}, "mailer_alert_email"),
+        ({"address_form": "ihr"}, "address_form"),
     ],
 )
 def test_settings_that_cannot_work_are_refused_naming_the_setting(

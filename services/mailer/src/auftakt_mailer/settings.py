@@ -7,6 +7,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Literal
 
+from auftakt_common.email_address import checked_email
 from auftakt_common.events import Stage
 from auftakt_common.settings import PersonalDataSettings
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -75,6 +76,12 @@ class MailerSettings(PersonalDataSettings):
     mailer_whatsapp_template: str | None = None
     mailer_whatsapp_template_language: str = "de"
     mailer_alert_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("mailer_alert_email")
+    @classmethod
+    def _alert_email_is_an_address(cls, value: str | None) -> str | None:
+        # an alert to no one is noticed only when a lead is burning: refuse it at start
+        return None if value is None else checked_email(value)
 
     @field_validator("mailer_alert_stages", "mailer_whatsapp_recipients", mode="before")
     @classmethod
